@@ -1,0 +1,160 @@
+//! The `netpolkit` command: files and terminals only. Everything it decides
+//! comes from the `netpolkit` crate; this binary reads inputs, renders
+//! diagnostics and sets the exit code (0 clean, 1 errors, 2 usage).
+
+mod input;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use netpolkit::emit::Format;
+use netpolkit::{CiliumVersion, Options, Severity};
+
+use input::Input;
+
+#[derive(Parser)]
+#[command(
+    name = "netpolkit",
+    version,
+    about = "Check and convert Kubernetes and Cilium network policies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report every problem the API server or the Cilium agent would have with the policies.
+    Check {
+        /// Files, directories (searched for .yaml, .yml and .json) or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = CheckOutput::Text)]
+        output: CheckOutput,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Print the manifests normalised: kubectl's layout, a stable key order, safe quoting.
+    Fmt {
+        /// Files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = FmtOutput::Yaml)]
+        output: FmtOutput,
+    },
+}
+
+#[derive(clap::Args)]
+struct OptionArgs {
+    /// The Cilium version whose rules apply (e.g. 1.19 or v1.19.5); default: the newest known.
+    #[arg(long, value_name = "VERSION")]
+    cilium_version: Option<CiliumVersion>,
+}
+
+impl OptionArgs {
+    fn options(&self) -> Options {
+        Options {
+            cilium_version: self.cilium_version.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckOutput {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FmtOutput {
+    Yaml,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { paths, output, options } => check(&paths, output, &options.options()),
+        Command::Fmt { paths, output } => fmt(&paths, output),
+    }
+}
+
+fn read_inputs(paths: &[String]) -> Result<Vec<Input>, ExitCode> {
+    input::collect(paths).map_err(|e| {
+        eprintln!("netpolkit: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn check(paths: &[String], output: CheckOutput, options: &Options) -> ExitCode {
+    let inputs = match read_inputs(paths) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
+    };
+    let results: Vec<(Input, netpolkit::Parsed)> = inputs
+        .into_iter()
+        .map(|input| {
+            let parsed = netpolkit::check(&input.text, options);
+            (input, parsed)
+        })
+        .collect();
+    let errors = results
+        .iter()
+        .flat_map(|(_, p)| &p.diagnostics)
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let text = match output {
+        CheckOutput::Text => render::text(&results, render::color_wanted()),
+        CheckOutput::Json => render::json(&results),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn fmt(paths: &[String], output: FmtOutput) -> ExitCode {
+    let inputs = match read_inputs(paths) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
+    };
+    let format = match output {
+        FmtOutput::Yaml => Format::Yaml,
+        FmtOutput::Json => Format::Json,
+    };
+    let mut failed = false;
+    let mut documents = Vec::new();
+    for input in &inputs {
+        let parsed = netpolkit::parse(&input.text);
+        for d in parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+            let at = netpolkit::LineIndex::new(&input.text).line_col(&input.text, d.span.start);
+            eprintln!(
+                "{}:{}:{}: {} [{}] {}",
+                input.name,
+                at.line,
+                at.column,
+                d.severity.as_str(),
+                d.code.id(),
+                d.message
+            );
+            failed = true;
+        }
+        documents.extend(netpolkit::emit::formatted(&input.text, &parsed));
+    }
+    let text = netpolkit::emit::render(&documents, format);
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,180 @@
+//! Rendering check results: source snippets for people, JSON for tools.
+
+use std::io::IsTerminal;
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use netpolkit::{Diagnostic, LineIndex, Parsed, Severity};
+use serde::Serialize;
+
+use crate::input::Input;
+
+/// Colour only for a terminal, and never when NO_COLOR is set.
+pub fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+/// Every diagnostic with its source snippet, then a summary line.
+pub fn text(results: &[(Input, Parsed)], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
+    let mut out = String::new();
+    for (input, parsed) in results {
+        for d in &parsed.diagnostics {
+            out.push_str(&renderer.render(&report(input, d)));
+            out.push_str("\n\n");
+        }
+    }
+    out.push_str(&summary(results));
+    out.push('\n');
+    out
+}
+
+fn report<'a>(input: &'a Input, d: &'a Diagnostic) -> Vec<Group<'a>> {
+    let end = d.span.end.max(d.span.start).min(input.text.len());
+    let start = d.span.start.min(end);
+    let label = if d.path.is_empty() {
+        String::new()
+    } else {
+        d.path.clone()
+    };
+    let mut snippet = Snippet::source(input.text.as_str())
+        .path(input.name.as_str())
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(start..end).label(label));
+    for related in &d.related {
+        let end = related.span.end.min(input.text.len());
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(related.span.start.min(end)..end)
+                .label(related.message.as_str()),
+        );
+    }
+    let mut title = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(format!("{} {}", d.code.id(), d.code.name()))
+        .element(snippet);
+    if let Some(hint) = &d.hint {
+        title = title.element(Level::HELP.message(hint.as_str()));
+    }
+    vec![title]
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(results: &[(Input, Parsed)]) -> String {
+    let count = |s: Severity| {
+        results
+            .iter()
+            .flat_map(|(_, p)| &p.diagnostics)
+            .filter(|d| d.severity == s)
+            .count()
+    };
+    let documents: usize = results.iter().map(|(_, p)| p.documents.len()).sum();
+    let files = plural(results.len(), "file", "files");
+    let documents = plural(documents, "document", "documents");
+    let (errors, warnings, infos) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    if errors + warnings + infos == 0 {
+        return format!("All checks passed: {documents} in {files}.");
+    }
+    format!(
+        "Found {}, {} and {} in {documents} ({files}).",
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings"),
+        plural(infos, "note", "notes"),
+    )
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: Vec<JsonFile<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    documents: Vec<JsonDocument<'a>>,
+    diagnostics: Vec<netpolkit::LocatedDiagnostic>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonDocument<'a> {
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    documents: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+/// The same results as one JSON object (`files[]` and `summary`).
+pub fn json(results: &[(Input, Parsed)]) -> String {
+    let mut summary = JsonSummary {
+        files: results.len(),
+        documents: 0,
+        errors: 0,
+        warnings: 0,
+        infos: 0,
+    };
+    let files = results
+        .iter()
+        .map(|(input, parsed)| {
+            let index = LineIndex::new(&input.text);
+            summary.documents += parsed.documents.len();
+            for d in &parsed.diagnostics {
+                match d.severity {
+                    Severity::Error => summary.errors += 1,
+                    Severity::Warning => summary.warnings += 1,
+                    Severity::Info => summary.infos += 1,
+                }
+            }
+            JsonFile {
+                path: &input.name,
+                documents: parsed
+                    .documents
+                    .iter()
+                    .map(|doc| JsonDocument {
+                        index: doc.index,
+                        api_version: doc.api_version.as_ref().map(|a| a.value.as_str()),
+                        kind: doc.kind.as_ref().map(|k| k.value.as_str()),
+                        name: doc.name(),
+                        namespace: doc.manifest.metadata().and_then(|m| m.namespace()),
+                        line: index.line_col(&input.text, doc.span.start).line,
+                    })
+                    .collect(),
+                diagnostics: parsed
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.locate(&input.text, &index))
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&JsonReport { files, summary }).unwrap_or_default();
+    text.push('\n');
+    text
+}

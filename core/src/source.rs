@@ -1,0 +1,152 @@
+//! Positions in the input text.
+//!
+//! Everything inside the core speaks byte ranges ([`Span`]); line and column
+//! numbers are computed only at the boundary ([`LineIndex`]), because that is
+//! where a terminal, an editor or JSON wants them.
+
+use serde::Serialize;
+
+/// A byte range `start..end` in the whole (multi-document) input text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// An empty span at `at`.
+    pub const fn point(at: usize) -> Self {
+        Span { start: at, end: at }
+    }
+
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// Shift by `base` bytes (a document's offset in the whole stream).
+    pub const fn offset(self, base: usize) -> Span {
+        Span::new(self.start + base, self.end + base)
+    }
+}
+
+/// A 1-based line and column; the column counts Unicode scalar values, which
+/// is what terminals and most editors show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Maps byte offsets of one text to lines and columns.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset at which each line starts; `line_starts[0] == 0`.
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { line_starts }
+    }
+
+    /// Number of lines (a trailing newline starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line and column of byte `offset` in `text` (the same text the
+    /// index was built from). Offsets inside a UTF-8 sequence or past the end
+    /// are clamped rather than rejected: positions come from our own spans.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[start..end].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+
+    /// Byte range of 1-based `line`, without its line terminator.
+    pub fn line_span(&self, text: &str, line: usize) -> Span {
+        let i = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[i];
+        let mut end = self.line_starts.get(i + 1).map(|&next| next - 1).unwrap_or(text.len());
+        if end > start && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        Span::new(start, end)
+    }
+
+    /// Byte offset of a 1-based line and character column (inverse of
+    /// [`LineIndex::line_col`]), clamped to the line.
+    pub fn offset(&self, text: &str, at: LineCol) -> usize {
+        let line = self.line_span(text, at.line);
+        text[line.start..line.end]
+            .char_indices()
+            .nth(at.column.saturating_sub(1))
+            .map(|(i, _)| line.start + i)
+            .unwrap_or(line.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let text = "a: 1\nbé: ü\n\nlast";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 5), LineCol { line: 2, column: 1 });
+        // "ü" starts after "bé: " which is 5 bytes but 4 characters.
+        let u = text.find('ü').unwrap();
+        assert_eq!(index.line_col(text, u), LineCol { line: 2, column: 5 });
+        assert_eq!(index.line_col(text, text.len()), LineCol { line: 4, column: 5 });
+        assert_eq!(index.offset(text, LineCol { line: 2, column: 5 }), u);
+        assert_eq!(
+            &text[index.line_span(text, 2).start..index.line_span(text, 2).end],
+            "bé: ü"
+        );
+    }
+
+    #[test]
+    fn offsets_inside_a_character_are_clamped() {
+        let text = "é";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 1), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 99), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn crlf_lines_exclude_the_carriage_return() {
+        let text = "a\r\nb";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_span(text, 1), Span::new(0, 1));
+        assert_eq!(index.line_span(text, 2), Span::new(3, 4));
+    }
+}
