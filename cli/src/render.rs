@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use netpolkit::{Diagnostic, LineIndex, Parsed, Severity};
+use netpolkit::{Diagnostic, Parsed, Severity};
 use serde::Serialize;
 
 use crate::input::Input;
@@ -103,23 +103,8 @@ struct JsonReport<'a> {
 #[derive(Serialize)]
 struct JsonFile<'a> {
     path: &'a str,
-    documents: Vec<JsonDocument<'a>>,
-    diagnostics: Vec<netpolkit::LocatedDiagnostic>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonDocument<'a> {
-    index: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_version: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<&'a str>,
-    line: usize,
+    #[serde(flatten)]
+    report: netpolkit::Report,
 }
 
 #[derive(Serialize)]
@@ -131,49 +116,24 @@ struct JsonSummary {
     infos: usize,
 }
 
-/// The same results as one JSON object (`files[]` and `summary`).
+/// The same results as one JSON object: per file its documents,
+/// diagnostics and counts, then the totals.
 pub fn json(results: &[(Input, Parsed)]) -> String {
-    let mut summary = JsonSummary {
-        files: results.len(),
-        documents: 0,
-        errors: 0,
-        warnings: 0,
-        infos: 0,
-    };
-    let files = results
+    let files: Vec<JsonFile> = results
         .iter()
-        .map(|(input, parsed)| {
-            let index = LineIndex::new(&input.text);
-            summary.documents += parsed.documents.len();
-            for d in &parsed.diagnostics {
-                match d.severity {
-                    Severity::Error => summary.errors += 1,
-                    Severity::Warning => summary.warnings += 1,
-                    Severity::Info => summary.infos += 1,
-                }
-            }
-            JsonFile {
-                path: &input.name,
-                documents: parsed
-                    .documents
-                    .iter()
-                    .map(|doc| JsonDocument {
-                        index: doc.index,
-                        api_version: doc.api_version.as_ref().map(|a| a.value.as_str()),
-                        kind: doc.kind.as_ref().map(|k| k.value.as_str()),
-                        name: doc.name(),
-                        namespace: doc.manifest.metadata().and_then(|m| m.namespace()),
-                        line: index.line_col(&input.text, doc.span.start).line,
-                    })
-                    .collect(),
-                diagnostics: parsed
-                    .diagnostics
-                    .iter()
-                    .map(|d| d.locate(&input.text, &index))
-                    .collect(),
-            }
+        .map(|(input, parsed)| JsonFile {
+            path: &input.name,
+            report: netpolkit::report(&input.text, parsed),
         })
         .collect();
+    let total = |f: fn(&netpolkit::Summary) -> usize| files.iter().map(|file| f(&file.report.summary)).sum();
+    let summary = JsonSummary {
+        files: files.len(),
+        documents: total(|s| s.documents),
+        errors: total(|s| s.errors),
+        warnings: total(|s| s.warnings),
+        infos: total(|s| s.infos),
+    };
     let mut text = serde_json::to_string_pretty(&JsonReport { files, summary }).unwrap_or_default();
     text.push('\n');
     text

@@ -21,6 +21,7 @@ pub mod emit;
 pub mod model;
 mod path;
 mod read;
+pub mod report;
 pub mod source;
 pub mod validate;
 pub mod version;
@@ -28,6 +29,7 @@ pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, Severity};
 pub use model::{Document, Kind, Manifest};
+pub use report::{report, DocumentInfo, Report, Summary};
 pub use source::{LineCol, LineIndex, Span};
 pub use version::CiliumVersion;
 

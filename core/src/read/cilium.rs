@@ -9,7 +9,7 @@ use crate::yaml::Node;
 pub(super) fn cilium_policy(r: &mut Reader, top: &Object, metadata: Spanned<ObjectMeta>) -> CiliumPolicy {
     CiliumPolicy {
         metadata,
-        spec: r.field(top, "spec", |r, n| rule(r, n).map(|v| Spanned::new(v, n.span))),
+        spec: r.field(top, "spec", |r, n| rule(r, n).map(|v| Spanned::new(v, r.value_span(n)))),
         specs: r.field(top, "specs", |r, n| r.list(n, rule)),
     }
 }
@@ -39,7 +39,7 @@ fn rule(r: &mut Reader, node: &Node) -> Option<Rule> {
                 ingress: r.field(&o, "ingress", Reader::boolean),
                 egress: r.field(&o, "egress", Reader::boolean),
             };
-            Some(Spanned::new(config, n.span))
+            Some(Spanned::new(config, r.value_span(n)))
         }),
         ingress: r.field(&o, "ingress", |r, n| {
             r.list(n, |r, n| peer_rule(r, n, Direction::Ingress, false))
@@ -69,7 +69,7 @@ fn rule(r: &mut Reader, node: &Node) -> Option<Rule> {
                 LogConfig {
                     value: r.field(&o, "value", Reader::string),
                 },
-                n.span,
+                r.value_span(n),
             ))
         }),
     })
@@ -186,7 +186,7 @@ fn peer_rule(r: &mut Reader, node: &Node, direction: Direction, deny: bool) -> O
                     Authentication {
                         mode: r.required(&o, "mode", Reader::string),
                     },
-                    n.span,
+                    r.value_span(n),
                 ))
             })
         },
@@ -233,7 +233,7 @@ fn group(r: &mut Reader, node: &Node) -> Option<Group> {
                 security_groups_names: r.field(&o, "securityGroupsNames", Reader::strings),
                 region: r.field(&o, "region", Reader::string),
             };
-            Some(Spanned::new(aws, n.span))
+            Some(Spanned::new(aws, r.value_span(n)))
         }),
     })
 }
@@ -247,7 +247,7 @@ fn service(r: &mut Reader, node: &Node) -> Option<ServiceSelector> {
                 service_name: r.field(&o, "serviceName", Reader::string),
                 namespace: r.field(&o, "namespace", Reader::string),
             };
-            Some(Spanned::new(name, n.span))
+            Some(Spanned::new(name, r.value_span(n)))
         }),
         k8s_service_selector: r.field(&o, "k8sServiceSelector", |r, n| {
             let o = r.object(n, &["selector", "namespace"])?;
@@ -255,7 +255,7 @@ fn service(r: &mut Reader, node: &Node) -> Option<ServiceSelector> {
                 selector: r.required(&o, "selector", selector),
                 namespace: r.field(&o, "namespace", Reader::string),
             };
-            Some(Spanned::new(sel, n.span))
+            Some(Spanned::new(sel, r.value_span(n)))
         }),
     })
 }
@@ -321,12 +321,12 @@ fn port_rule(r: &mut Reader, node: &Node, deny: bool) -> Option<PortRule> {
                         kind: r.field(&o, "kind", Reader::string),
                         name: r.required(&o, "name", Reader::string),
                     };
-                    Some(Spanned::new(config, n.span))
+                    Some(Spanned::new(config, r.value_span(n)))
                 }),
                 name: r.required(&o, "name", Reader::string),
                 priority: r.field(&o, "priority", Reader::integer),
             };
-            Some(Spanned::new(listener, n.span))
+            Some(Spanned::new(listener, r.value_span(n)))
         }),
         rules: r.field(&o, "rules", l7_rules),
     })
@@ -340,7 +340,7 @@ fn tls(r: &mut Reader, node: &Node) -> Option<Spanned<TlsContext>> {
         certificate: r.field(&o, "certificate", Reader::string),
         private_key: r.field(&o, "privateKey", Reader::string),
     };
-    Some(Spanned::new(context, node.span))
+    Some(Spanned::new(context, r.value_span(node)))
 }
 
 fn secret(r: &mut Reader, node: &Node) -> Option<Spanned<SecretRef>> {
@@ -349,7 +349,7 @@ fn secret(r: &mut Reader, node: &Node) -> Option<Spanned<SecretRef>> {
         name: r.required(&o, "name", Reader::string),
         namespace: r.field(&o, "namespace", Reader::string),
     };
-    Some(Spanned::new(secret, node.span))
+    Some(Spanned::new(secret, r.value_span(node)))
 }
 
 fn l7_rules(r: &mut Reader, node: &Node) -> Option<Spanned<L7Rules>> {
@@ -372,7 +372,7 @@ fn l7_rules(r: &mut Reader, node: &Node) -> Option<Spanned<L7Rules>> {
         l7proto: r.field(&o, "l7proto", Reader::string),
         l7: r.field(&o, "l7", |r, n| r.list(n, |r, n| r.label_map(n).map(|m| m.value))),
     };
-    Some(Spanned::new(rules, node.span))
+    Some(Spanned::new(rules, r.value_span(node)))
 }
 
 fn http_rule(r: &mut Reader, node: &Node) -> Option<HttpRule> {

@@ -70,10 +70,13 @@ fn take_list_items(root: Node) -> Result<(Vec<Node>, Option<ImpliedType>), Node>
         return Err(root);
     }
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
-    let implied = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(|k| ImpliedType {
-        api_version: root.get("apiVersion").and_then(Node::as_str).unwrap_or("").to_owned(),
-        kind: k.to_owned(),
-    });
+    let implied = kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(|k| ImpliedType {
+            api_version: root.get("apiVersion").and_then(Node::as_str).unwrap_or("").to_owned(),
+            kind: k.to_owned(),
+        });
     let Value::Map(entries) = root.value else {
         return Ok((Vec::new(), implied));
     };
@@ -118,13 +121,7 @@ fn top_fields(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-fn read_object(
-    r: &mut Reader,
-    node: &Node,
-    index: usize,
-    path: String,
-    implied: Option<&ImpliedType>,
-) -> Document {
+fn read_object(r: &mut Reader, node: &Node, index: usize, path: String, implied: Option<&ImpliedType>) -> Document {
     let mut document = Document {
         index,
         span: node.span,

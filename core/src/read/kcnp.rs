@@ -34,12 +34,12 @@ fn spec(r: &mut Reader, node: &Node) -> Option<Spanned<ClusterNetworkPolicySpec>
                 namespaces: r.field(&o, "namespaces", selector),
                 pods: r.field(&o, "pods", namespaced_pod),
             };
-            Some(Spanned::new(subject, n.span))
+            Some(Spanned::new(subject, r.value_span(n)))
         }),
         ingress: r.field(&o, "ingress", |r, n| r.list(n, |r, n| rule(r, n, Direction::Ingress))),
         egress: r.field(&o, "egress", |r, n| r.list(n, |r, n| rule(r, n, Direction::Egress))),
     };
-    Some(Spanned::new(spec, node.span))
+    Some(Spanned::new(spec, r.value_span(node)))
 }
 
 fn namespaced_pod(r: &mut Reader, node: &Node) -> Option<Spanned<NamespacedPod>> {
@@ -48,7 +48,7 @@ fn namespaced_pod(r: &mut Reader, node: &Node) -> Option<Spanned<NamespacedPod>>
         namespace_selector: r.field(&o, "namespaceSelector", selector),
         pod_selector: r.required(&o, "podSelector", selector),
     };
-    Some(Spanned::new(pods, node.span))
+    Some(Spanned::new(pods, r.value_span(node)))
 }
 
 fn rule(r: &mut Reader, node: &Node, direction: Direction) -> Option<ClusterNetworkPolicyRule> {
@@ -103,11 +103,11 @@ fn protocol_port(r: &mut Reader, node: &Node) -> Option<Spanned<ProtocolPort>> {
                         start: r.required(&o, "start", Reader::integer),
                         end: r.required(&o, "end", Reader::integer),
                     };
-                    Some(Spanned::new(range, n.span))
+                    Some(Spanned::new(range, r.value_span(n)))
                 }),
             };
-            Some(Spanned::new(port, n.span))
+            Some(Spanned::new(port, r.value_span(n)))
         }),
     };
-    Some(Spanned::new(port, node.span))
+    Some(Spanned::new(port, r.value_span(node)))
 }

@@ -33,7 +33,7 @@ fn spec(r: &mut Reader, node: &Node) -> Option<Spanned<NetworkPolicySpec>> {
         ingress: r.field(&o, "ingress", |r, n| r.list(n, |r, n| rule(r, n, "from"))),
         egress: r.field(&o, "egress", |r, n| r.list(n, |r, n| rule(r, n, "to"))),
     };
-    Some(Spanned::new(spec, node.span))
+    Some(Spanned::new(spec, r.value_span(node)))
 }
 
 const POLICY_TYPES: &[(PolicyType, &str)] = &[(PolicyType::Ingress, "Ingress"), (PolicyType::Egress, "Egress")];
@@ -61,7 +61,7 @@ fn peer(r: &mut Reader, node: &Node) -> Option<NetworkPolicyPeer> {
                 cidr: r.required(&o, "cidr", Reader::string),
                 except: r.field(&o, "except", Reader::strings),
             };
-            Some(Spanned::new(block, n.span))
+            Some(Spanned::new(block, r.value_span(n)))
         }),
     })
 }

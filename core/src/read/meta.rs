@@ -38,7 +38,7 @@ pub(super) fn metadata(r: &mut Reader, node: &Node) -> Option<Spanned<ObjectMeta
             uid: o.get("uid").and_then(|n| n.as_str()).map(str::to_owned),
         },
     };
-    Some(Spanned::new(meta, node.span))
+    Some(Spanned::new(meta, r.value_span(node)))
 }
 
 /// A label selector (Kubernetes `LabelSelector`, Cilium `EndpointSelector`).
@@ -48,7 +48,7 @@ pub(super) fn selector(r: &mut Reader, node: &Node) -> Option<Spanned<LabelSelec
         match_labels: r.field(&o, "matchLabels", Reader::label_map),
         match_expressions: r.field(&o, "matchExpressions", |r, n| r.list(n, requirement)),
     };
-    Some(Spanned::new(selector, node.span))
+    Some(Spanned::new(selector, r.value_span(node)))
 }
 
 const OPERATORS: &[(Operator, &str)] = &[

@@ -23,11 +23,89 @@ use crate::path::FieldPath;
 use crate::source::Span;
 use crate::yaml::{Entry, Node, Value};
 
+/// Field names of one policy kind written in another, or at the wrong level:
+/// (written, a field that tells where we are, hint). They are not typos, so
+/// edit distance would not find them.
+const ALIASES: &[(&str, &str, &str)] = &[
+    (
+        "podSelector",
+        "endpointSelector",
+        "did you mean `endpointSelector`? (Cilium's name for the pod selector)",
+    ),
+    (
+        "endpointSelector",
+        "podSelector",
+        "did you mean `podSelector`? (a NetworkPolicy's name for the pod selector)",
+    ),
+    (
+        "from",
+        "fromEndpoints",
+        "Cilium names the peer kind: `fromEndpoints`, `fromCIDRSet`, `fromEntities`...",
+    ),
+    (
+        "to",
+        "toEndpoints",
+        "Cilium names the peer kind: `toEndpoints`, `toCIDRSet`, `toEntities`, `toFQDNs`...",
+    ),
+    (
+        "ports",
+        "toPorts",
+        "did you mean `toPorts`? Cilium nests ports: `toPorts: [{ports: [{port: \"80\", protocol: TCP}]}]`",
+    ),
+    (
+        "ipBlock",
+        "fromCIDRSet",
+        "did you mean `fromCIDRSet`? (`cidr` and `except` carry over)",
+    ),
+    (
+        "ipBlock",
+        "toCIDRSet",
+        "did you mean `toCIDRSet`? (`cidr` and `except` carry over)",
+    ),
+    (
+        "fromEndpoints",
+        "from",
+        "a NetworkPolicy lists its peers under `from: [{podSelector: ...}]`",
+    ),
+    (
+        "toEndpoints",
+        "to",
+        "a NetworkPolicy lists its peers under `to: [{podSelector: ...}]`",
+    ),
+    (
+        "toPorts",
+        "ports",
+        "did you mean `ports`? (a NetworkPolicy lists ports directly in the rule)",
+    ),
+    (
+        "fromCIDR",
+        "from",
+        "a NetworkPolicy writes CIDRs as `from: [{ipBlock: {cidr: ...}}]`",
+    ),
+    (
+        "toCIDR",
+        "to",
+        "a NetworkPolicy writes CIDRs as `to: [{ipBlock: {cidr: ...}}]`",
+    ),
+    (
+        "description",
+        "specs",
+        "`description` belongs inside `spec` (or each item of `specs`)",
+    ),
+    (
+        "auth",
+        "authentication",
+        "did you mean `authentication: {mode: required}`? (`auth` was renamed during Cilium 1.14)",
+    ),
+];
+
 /// The reading context: where we are, and where diagnostics go.
 pub(crate) struct Reader<'a> {
     pub text: &'a str,
     document: usize,
     path: FieldPath,
+    /// For each path step, the span of its key when it is a mapping field.
+    key_spans: Vec<Option<Span>>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -38,6 +116,7 @@ impl<'a> Reader<'a> {
             text,
             document,
             path: FieldPath::document(item),
+            key_spans: Vec::new(),
             diagnostics,
         }
     }
@@ -53,16 +132,41 @@ impl<'a> Reader<'a> {
 
     /// Runs `f` one key deeper.
     pub fn at<T>(&mut self, key: impl Into<Cow<'static, str>>, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.at_key(key, None, f)
+    }
+
+    fn at_key<T>(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        span: Option<Span>,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         self.path.push_key(key);
+        self.key_spans.push(span);
         let result = f(self);
+        self.key_spans.pop();
         self.path.pop();
         result
+    }
+
+    /// The span a field's value stands for: a mapping or list value reaches
+    /// back to its key, so a diagnostic about `rules` points at `rules:`
+    /// rather than at the first line inside it.
+    pub fn value_span(&self, node: &Node) -> Span {
+        match (&node.value, self.key_spans.last()) {
+            (Value::Map(_) | Value::Seq(_), Some(Some(key))) if key.start < node.span.start => {
+                Span::new(key.start, node.span.end)
+            }
+            _ => node.span,
+        }
     }
 
     /// Runs `f` one list index deeper.
     pub fn at_index<T>(&mut self, index: usize, f: impl FnOnce(&mut Self) -> T) -> T {
         self.path.push_index(index);
+        self.key_spans.push(None);
         let result = f(self);
+        self.key_spans.pop();
         self.path.pop();
         result
     }
@@ -104,9 +208,13 @@ impl<'a> Reader<'a> {
             }
             if !fields.contains(&key) {
                 let mut d = Diagnostic::new(Code::UnknownField, entry.key.span, format!("unknown field `{key}`"));
-                d = match did_you_mean(key, fields.iter().copied()) {
-                    Some(near) => d.with_hint(format!("did you mean `{near}`?")),
-                    None => d.with_hint(format!("known fields here: {}", fields.join(", "))),
+                let alias = ALIASES
+                    .iter()
+                    .find(|(written, here, _)| *written == key && fields.contains(here));
+                d = match (alias, did_you_mean(key, fields.iter().copied())) {
+                    (Some((_, _, hint)), _) => d.with_hint(*hint),
+                    (None, Some(near)) => d.with_hint(format!("did you mean `{near}`?")),
+                    (None, None) => d.with_hint(format!("known fields here: {}", fields.join(", "))),
                 };
                 self.at(key.to_owned(), |r| r.report(d));
                 continue;
@@ -166,7 +274,7 @@ impl<'a> Reader<'a> {
         f: impl FnOnce(&mut Self, &Node) -> Option<T>,
     ) -> Option<T> {
         let node = object.get(key)?;
-        self.at(key, |r| f(r, node))
+        self.at_key(key, object.key_span(key), |r| f(r, node))
     }
 
     /// Like [`Reader::field`], reporting a missing field.
@@ -177,11 +285,10 @@ impl<'a> Reader<'a> {
         f: impl FnOnce(&mut Self, &Node) -> Option<T>,
     ) -> Option<T> {
         if object.get(key).is_none() {
-            let d = Diagnostic::new(
-                Code::MissingField,
-                object.key_span_or_start(key),
-                format!("missing required field `{key}`"),
-            );
+            let at = object
+                .key_span(key)
+                .unwrap_or(Span::point(self.value_span(object.node).start));
+            let d = Diagnostic::new(Code::MissingField, at, format!("missing required field `{key}`"));
             self.report(d);
             return None;
         }
@@ -251,7 +358,7 @@ impl<'a> Reader<'a> {
             .enumerate()
             .filter_map(|(i, n)| self.at_index(i, |r| item(r, n)).map(|v| Spanned::new(v, n.span)))
             .collect();
-        Some(Spanned::new(read, node.span))
+        Some(Spanned::new(read, self.value_span(node)))
     }
 
     /// A list of strings.
@@ -297,7 +404,7 @@ impl<'a> Reader<'a> {
                 });
             }
         }
-        Some(Spanned::new(LabelMap::new(out), node.span))
+        Some(Spanned::new(LabelMap::new(out), self.value_span(node)))
     }
 
     /// A string that must be one of `values`; reports anything else with the
@@ -349,11 +456,6 @@ impl<'n> Object<'n> {
     /// The span of `key`'s key, for diagnostics about the field itself.
     pub fn key_span(&self, key: &str) -> Option<Span> {
         self.entries.iter().find(|(k, _)| *k == key).map(|(_, e)| e.key.span)
-    }
-
-    /// The key's span, or the start of the mapping when the key is missing.
-    pub fn key_span_or_start(&self, key: &str) -> Span {
-        self.key_span(key).unwrap_or(Span::point(self.node.span.start))
     }
 }
 

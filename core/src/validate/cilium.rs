@@ -69,7 +69,9 @@ fn rule(c: &mut Check, rule: &Spanned<Rule>, scope: Scope) {
     let version = c.options.cilium_version;
     let host = rule.node_selector.is_some();
     let scope = Scope { host, ..scope };
+    let written_wrongly = c.written_wrongly();
     match (&rule.endpoint_selector, &rule.node_selector) {
+        (None, None) if written_wrongly => {}
         (None, None) => c.emit(
             Code::ExclusiveFields,
             Span::point(rule.span.start),
@@ -112,7 +114,7 @@ fn rule(c: &mut Check, rule: &Spanned<Rule>, scope: Scope) {
         });
     }
     let sections = rule.sections();
-    if sections.iter().all(|(_, _, _, list)| list.is_none()) {
+    if sections.iter().all(|(_, _, _, list)| list.is_none()) && !written_wrongly {
         c.emit(
             Code::EmptyRule,
             Span::point(rule.span.start),
@@ -201,7 +203,7 @@ fn gate(c: &mut Check, what: &str, span: Span, since: CiliumVersion, version: Ci
             Code::VersionGate,
             span,
             format!("`{what}` needs Cilium {since} or newer (targeting {version})"),
-            Some("upgrade Cilium, or set the version you run with --cilium-version".to_owned()),
+            Some(format!("remove `{what}`, or target Cilium {since} or newer")),
         );
     }
 }
@@ -209,12 +211,14 @@ fn gate(c: &mut Check, what: &str, span: Span, since: CiliumVersion, version: Ci
 fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny: bool, scope: Scope) {
     let version = c.options.cilium_version;
     // L3 mutual exclusion: only non-empty lists count (§2.12); fromRequires is not an L3 member.
-    let l3: Vec<(PeerKind, Span)> = rule
+    let mut l3: Vec<(PeerKind, Span)> = rule
         .peer_kinds()
         .into_iter()
         .filter(|(kind, _)| *kind != PeerKind::Requires)
         .filter(|(kind, _)| peer_list_len(rule, *kind) > 0)
         .collect();
+    // Point at the one written second.
+    l3.sort_by_key(|(_, span)| span.start);
     if l3.len() > 1 {
         let (first, _) = l3[0];
         let (second, span) = l3[1];

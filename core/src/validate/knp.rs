@@ -25,6 +25,7 @@ pub(super) fn network_policy(c: &mut Check, policy: &NetworkPolicy, document: &D
     c.at("spec", |c| {
         match &spec.pod_selector {
             Some(selector) => c.at("podSelector", |c| meta::selector(c, selector, KeyRule::Kubernetes)),
+            None if c.written_wrongly() => {}
             None => c.emit_as(
                 Code::MissingField,
                 Severity::Warning,
@@ -88,7 +89,7 @@ fn peer(c: &mut Check, peer: &NetworkPolicyPeer, span: crate::source::Span) {
     .iter()
     .filter(|s| **s)
     .count();
-    if set == 0 {
+    if set == 0 && !c.written_wrongly() {
         c.emit(
             Code::EmptyPeer,
             span,

@@ -22,11 +22,26 @@ use crate::Options;
 
 /// Runs every rule on every document and appends what it finds.
 pub fn validate(documents: &[Document], options: &Options, diagnostics: &mut Vec<Diagnostic>) {
+    // Where reading already failed: rules about missing or empty things stay
+    // quiet there, since the thing was written, just wrongly.
+    let mut broken: Vec<Vec<String>> = vec![Vec::new(); documents.len()];
+    for d in diagnostics.iter() {
+        let structural = matches!(
+            d.code,
+            Code::UnknownField | Code::InvalidType | Code::UnsupportedValue | Code::NonStringKey
+        );
+        if let (true, Some(doc)) = (structural, d.document) {
+            if let Some(paths) = broken.get_mut(doc) {
+                paths.push(d.path.clone());
+            }
+        }
+    }
     for document in documents {
         let mut c = Check {
             document: document.index,
             path: FieldPath::document(item_index(&document.path)),
             options,
+            broken: broken.get(document.index).map(Vec::as_slice).unwrap_or(&[]),
             diagnostics: &mut *diagnostics,
         };
         match &document.manifest {
@@ -54,6 +69,8 @@ pub(crate) struct Check<'a> {
     document: usize,
     path: FieldPath,
     pub options: &'a Options,
+    /// Paths of this document where reading reported a problem.
+    broken: &'a [String],
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -64,6 +81,16 @@ impl Check<'_> {
         }
         diagnostic.document = Some(self.document);
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Whether reading reported a problem inside the object at the current
+    /// path (an unknown or mistyped field): then "missing" rules keep quiet.
+    pub fn written_wrongly(&self) -> bool {
+        let here = self.path.render();
+        self.broken.iter().any(|p| {
+            here.is_empty()
+                || (p.len() > here.len() && p.starts_with(&here) && matches!(p.as_bytes()[here.len()], b'.' | b'['))
+        })
     }
 
     /// Shorthand for a diagnostic with a message and an optional hint.

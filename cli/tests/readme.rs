@@ -1,0 +1,77 @@
+//! The README's command-line examples are tests: every ```console block
+//! holds `$ netpolkit ...` commands, each followed by its exact output.
+//! Commands run from the repository root.
+
+use std::path::Path;
+use std::process::Command;
+
+struct Example {
+    command: String,
+    expected: String,
+}
+
+fn examples(readme: &str) -> Vec<Example> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut current: Option<Example> = None;
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            if in_block {
+                out.extend(current.take());
+            }
+            in_block = !in_block && line.trim() == "```console";
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            out.extend(current.take());
+            current = Some(Example {
+                command: command.to_owned(),
+                expected: String::new(),
+            });
+        } else if let Some(example) = current.as_mut() {
+            example.expected.push_str(line);
+            example.expected.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_console_examples_print_what_the_readme_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let examples = examples(&readme);
+    assert!(!examples.is_empty(), "no ```console examples in README.md");
+    for example in examples {
+        let mut words = example.command.split_whitespace();
+        assert_eq!(
+            words.next(),
+            Some("netpolkit"),
+            "README commands start with netpolkit: {}",
+            example.command
+        );
+        let output = Command::new(env!("CARGO_BIN_EXE_netpolkit"))
+            .args(words)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run netpolkit");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            stdout.trim_end(),
+            example.expected.trim_end(),
+            "output of `{}`",
+            example.command
+        );
+        let has_errors = stdout.lines().any(|l| l.starts_with("error"));
+        assert_eq!(
+            output.status.code(),
+            Some(if has_errors { 1 } else { 0 }),
+            "exit code of `{}`",
+            example.command
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Fixture tests: every file in `tests/fixtures/` is a manifest stream whose
+//! expected diagnostics are written on the lines they point at, as a
+//! comment `# expect: NP101 NP206` (ids or names). A header line
+//! `# options: cilium-version=1.19` sets the options. Every diagnostic must
+//! be expected and every expectation met; each case cites the rule it
+//! reproduces (cilium-semantics.md section or the Kubernetes function).
+//!
+//! Run one file: `FIXTURE=knp cargo test -p netpolkit --test fixtures`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use netpolkit::{CiliumVersion, Code, LineIndex, Options};
+
+fn options(text: &str) -> Options {
+    let mut options = Options::default();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("# options:") else {
+            continue;
+        };
+        for setting in rest.split_whitespace() {
+            match setting.split_once('=') {
+                Some(("cilium-version", v)) => {
+                    options.cilium_version = v.parse::<CiliumVersion>().expect("fixture cilium-version")
+                }
+                _ => panic!("unknown fixture option `{setting}`"),
+            }
+        }
+    }
+    options
+}
+
+/// (line, code) → how many times.
+fn expectations(text: &str) -> BTreeMap<(usize, Code), usize> {
+    let mut expected = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some((_, codes)) = line.split_once("# expect:") else {
+            continue;
+        };
+        for word in codes.split_whitespace() {
+            let code = Code::parse(word).unwrap_or_else(|| panic!("line {}: unknown code `{word}`", i + 1));
+            *expected.entry((i + 1, code)).or_default() += 1;
+        }
+    }
+    expected
+}
+
+fn run(file: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let checked = netpolkit::check(&text, &options(&text));
+    let index = LineIndex::new(&text);
+    let mut actual: BTreeMap<(usize, Code), usize> = BTreeMap::new();
+    let mut described: BTreeMap<(usize, Code), Vec<String>> = BTreeMap::new();
+    for d in &checked.diagnostics {
+        let line = index.line_col(&text, d.span.start).line;
+        *actual.entry((line, d.code)).or_default() += 1;
+        described
+            .entry((line, d.code))
+            .or_default()
+            .push(format!("{} [{}] {}", d.path, d.code.name(), d.message));
+    }
+    let expected = expectations(&text);
+    let mut problems = Vec::new();
+    for (key, n) in &expected {
+        let got = actual.get(key).copied().unwrap_or(0);
+        if got != *n {
+            problems.push(format!(
+                "line {}: expected {} × {} {}, got {got}",
+                key.0,
+                n,
+                key.1.id(),
+                key.1.name()
+            ));
+        }
+    }
+    for (key, n) in &actual {
+        if !expected.contains_key(key) {
+            for what in &described[key] {
+                problems.push(format!("line {}: unexpected {} ({n}×): {what}", key.0, key.1.id()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
+    }
+}
+
+#[test]
+fn fixtures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let filter = std::env::var("FIXTURE").ok();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    let failures: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            filter
+                .as_ref()
+                .is_none_or(|name| f.to_string_lossy().contains(name.as_str()))
+        })
+        .filter_map(|f| run(f).err())
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
