@@ -84,6 +84,8 @@ codes! {
     NonStringKey = ("NP007", "non-string-key", Error),
     /// YAML anchors, aliases or tags that kubectl reads differently.
     YamlFeature = ("NP008", "yaml-feature", Warning),
+    /// A null map value in a custom resource: the API server drops the entry.
+    NullValue = ("NP009", "null-value", Warning),
 
     // --- NP1xx: structure, as the API server's schema checks it -----------
     /// A field the kind does not have (often a typo).
@@ -186,6 +188,17 @@ impl Serialize for Code {
     }
 }
 
+/// Who refuses an error: it decides what the user will see happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefusedBy {
+    /// kubectl or the API server: `kubectl apply` fails.
+    ApiServer,
+    /// The Cilium agent: `kubectl apply` succeeds, but the agent refuses to
+    /// import the policy, so it is not enforced (its status says Valid=False).
+    CiliumAgent,
+}
+
 /// A secondary location that explains a diagnostic (the first of two
 /// duplicate keys, the other half of a conflict).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,13 +223,17 @@ pub struct Diagnostic {
     /// How to fix it, when there is something concrete to say.
     pub hint: Option<String>,
     pub related: Vec<Related>,
+    /// For errors: who refuses the manifest.
+    pub refused_by: Option<RefusedBy>,
 }
 
 impl Diagnostic {
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
+        let severity = code.severity();
         Diagnostic {
             code,
-            severity: code.severity(),
+            severity,
+            refused_by: (severity == Severity::Error).then_some(RefusedBy::ApiServer),
             message: message.into(),
             span,
             document: None,
@@ -238,6 +255,18 @@ impl Diagnostic {
 
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self.refused_by = match severity {
+            Severity::Error => self.refused_by.or(Some(RefusedBy::ApiServer)),
+            _ => None,
+        };
+        self
+    }
+
+    /// Marks an error as one the Cilium agent refuses (the API server accepts it).
+    pub fn by_agent(mut self) -> Self {
+        if self.severity == Severity::Error {
+            self.refused_by = Some(RefusedBy::CiliumAgent);
+        }
         self
     }
 
@@ -261,6 +290,7 @@ impl Diagnostic {
             document: self.document,
             path: self.path.clone(),
             hint: self.hint.clone(),
+            refused_by: self.refused_by,
             start: self.span.start,
             end: self.span.end,
             line: start.line,
@@ -299,6 +329,10 @@ pub struct LocatedDiagnostic {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For errors: `api-server` (kubectl apply fails) or `cilium-agent`
+    /// (applied, but not enforced).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused_by: Option<RefusedBy>,
     /// Byte offsets in the whole input.
     pub start: usize,
     pub end: usize,

@@ -27,7 +27,7 @@ pub mod validate;
 pub mod version;
 pub mod yaml;
 
-pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, Severity};
+pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, RefusedBy, Severity};
 pub use model::{Document, Kind, Manifest};
 pub use report::{report, DocumentInfo, Report, Summary};
 pub use source::{LineCol, LineIndex, Span};

@@ -340,7 +340,7 @@ impl L7Rules {
         if self.kafka.is_some() {
             present.push("kafka");
         }
-        if self.l7proto.is_some() || self.l7.is_some() {
+        if self.l7proto.is_some() {
             present.push("l7proto");
         }
         present

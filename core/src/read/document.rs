@@ -174,6 +174,10 @@ fn read_object(r: &mut Reader, node: &Node, index: usize, path: String, implied:
     };
     check_api_version(r, kind, document.api_version.as_ref(), node);
 
+    r.custom_resource = matches!(
+        kind,
+        Kind::CiliumNetworkPolicy | Kind::CiliumClusterwideNetworkPolicy | Kind::ClusterNetworkPolicy
+    );
     let top = if kind.is_policy() {
         r.object(node, top_fields(kind))
     } else {

@@ -106,6 +106,9 @@ pub(crate) struct Reader<'a> {
     path: FieldPath,
     /// For each path step, the span of its key when it is a mapping field.
     key_spans: Vec<Option<Span>>,
+    /// Whether the object is a custom resource (Cilium's kinds, KCNP): the API
+    /// server prunes null values from those instead of reading them as "".
+    pub custom_resource: bool,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -117,6 +120,7 @@ impl<'a> Reader<'a> {
             document,
             path: FieldPath::document(item),
             key_spans: Vec::new(),
+            custom_resource: false,
             diagnostics,
         }
     }
@@ -393,7 +397,17 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let value = self.at(key.to_owned(), |r| match &entry.value.value {
-                // `key:` with nothing after it is an empty string to kubectl.
+                Value::Null if r.custom_resource => {
+                    let d = Diagnostic::new(
+                        Code::NullValue,
+                        entry.key.span,
+                        format!("`{key}` has no value: the API server drops null entries from custom resources"),
+                    )
+                    .with_hint(format!("write `{key}: \"\"` for an empty value, or remove the entry"));
+                    r.report(d);
+                    None
+                }
+                // `key:` with nothing after it is an empty string for built-in kinds.
                 Value::Null => Some(Spanned::new(String::new(), entry.value.span)),
                 _ => r.string(&entry.value),
             });

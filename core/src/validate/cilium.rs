@@ -104,7 +104,7 @@ fn rule(c: &mut Check, rule: &Spanned<Rule>, scope: Scope) {
         c.at("nodeSelector", |c| {
             meta::selector(c, selector, KeyRule::Cilium);
             if !scope.clusterwide {
-                c.emit(
+                c.agent(
                     Code::NodeSelectorInCnp,
                     selector.span,
                     "a CiliumNetworkPolicy cannot select nodes: the agent refuses rules with `nodeSelector`",
@@ -129,7 +129,8 @@ fn rule(c: &mut Check, rule: &Spanned<Rule>, scope: Scope) {
         c.at("log", |c| {
             gate(c, "log", log.span, CiliumVersion::new(1, 18), version);
             if let Some(value) = &log.value.value {
-                if value.value.chars().count() > 32 || value.value.chars().any(char::is_control) {
+                // CRD: maxLength 32, pattern `^\PC*$` (no character of Unicode category C).
+                if value.value.chars().count() > 32 || value.value.chars().any(syntax::is_other_category) {
                     c.at("value", |c| {
                         c.emit(
                             Code::InvalidFormat,
@@ -222,17 +223,20 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
     if l3.len() > 1 {
         let (first, _) = l3[0];
         let (second, span) = l3[1];
-        c.emit(
-            Code::CombinedPeers,
-            span,
-            format!(
-                "combining `{}` and `{}` in one rule is not supported; the agent refuses the policy",
-                first.field(direction),
-                second.field(direction)
-            ),
-            Some("split them into separate rules, one kind of peer each".to_owned()),
-        );
+        c.at(second.field(direction), |c| {
+            c.agent(
+                Code::CombinedPeers,
+                span,
+                format!(
+                    "combining `{}` and `{}` in one rule is not supported; the agent refuses the policy",
+                    first.field(direction),
+                    second.field(direction)
+                ),
+                Some("split them into separate rules, one kind of peer each".to_owned()),
+            )
+        });
     }
+
     if let Some(requires) = &rule.requires {
         let field = PeerKind::Requires.field(direction);
         c.at(field, |c| {
@@ -297,7 +301,7 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
             c.each(services, |c, s| {
                 if let Some(sel) = s.k8s_service_selector.as_ref().and_then(|s| s.selector.as_ref()) {
                     c.at("k8sServiceSelector", |c| {
-                        c.at("selector", |c| meta::selector(c, sel, KeyRule::Kubernetes))
+                        c.at("selector", |c| meta::selector(c, sel, KeyRule::Cilium))
                     });
                 }
             })
@@ -310,7 +314,7 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
     if let Some(icmps) = &rule.icmps {
         if has_ports && !icmps.is_empty() {
             c.at("icmps", |c| {
-                c.emit(
+                c.agent(
                     Code::IcmpsWithToPorts,
                     icmps.span,
                     "`icmps` may only be present without `toPorts`",
@@ -321,7 +325,9 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
         c.at("icmps", |c| c.each(icmps, |c, r| icmp_rule(c, r)));
     }
     if let Some(ports) = &rule.to_ports {
-        c.at("toPorts", |c| c.each(ports, |c, p| port_rule(c, p, direction, scope)));
+        c.at("toPorts", |c| {
+            c.each(ports, |c, p| port_rule(c, p, direction, deny, scope))
+        });
     }
     if let Some(auth) = &rule.authentication {
         c.at("authentication", |c| {
@@ -333,7 +339,6 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
             }
         });
     }
-    let _ = deny;
 }
 
 fn peer_list_len(rule: &PeerRule, kind: PeerKind) -> usize {
@@ -424,7 +429,7 @@ fn cidr_rule(c: &mut Check, rule: &Spanned<CidrRule>) {
                 CiliumVersion::new(1, 17),
                 version,
             );
-            meta::selector(c, selector, KeyRule::Kubernetes);
+            meta::selector(c, selector, KeyRule::Cilium);
         });
     }
 }
@@ -500,38 +505,59 @@ fn icmp_rule(c: &mut Check, rule: &Spanned<IcmpRule>) {
             let names = if family == "IPv6" { icmp::IPV6 } else { icmp::IPV4 };
             c.at("type", |c| match &icmp_type.value {
                 IntOrString::Int(n) if (0..=255).contains(n) => {}
-                IntOrString::Int(n) => c.emit(
+                IntOrString::Int(n) => c.agent(
                     Code::InvalidIcmpType,
                     icmp_type.span,
                     format!("ICMP type {n} is out of range 0..255"),
                     None,
                 ),
-                IntOrString::Str(name) => {
-                    if !names.iter().any(|(n, _)| n == name) {
-                        let hint = did_you_mean(name, names.iter().map(|(n, _)| *n)).map(|n| format!("did you mean `{n}`?"));
-                        c.emit(
-                            Code::InvalidIcmpType,
-                            icmp_type.span,
-                            format!("`{name}` is not an {family} ICMP type"),
-                            hint,
-                        );
-                    } else if !icmp::crd_accepts(name) {
-                        let number = names.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or(0);
-                        c.emit(
-                            Code::InvalidIcmpType,
-                            icmp_type.span,
-                            format!("the CRD's pattern does not accept `{name}` (it misspells it), so the API server refuses it"),
-                            Some(format!("write the number instead: `type: {number}`")),
-                        );
-                    }
-                }
+                IntOrString::Str(value) => icmp_string(c, value, family, names, icmp_type.span),
             });
         })
     });
 }
 
+/// An ICMP type written as a string. The CRD's pattern judges it first (the
+/// API server); the agent then reads numbers as numbers ("8" is 8) and looks
+/// names up in the rule's family.
+fn icmp_string(c: &mut Check, value: &str, family: &str, names: &[(&str, u8)], span: Span) {
+    let hint = || did_you_mean(value, names.iter().map(|(n, _)| *n)).map(|n| format!("did you mean `{n}`?"));
+    if !icmp::crd_accepts(value) {
+        if value == "ExtendedEchoReply" {
+            let number = names.iter().find(|(n, _)| *n == value).map(|(_, v)| *v).unwrap_or(43);
+            c.emit(
+                Code::InvalidIcmpType,
+                span,
+                "the CRD's pattern does not accept `ExtendedEchoReply` (it misspells it), so the API server refuses it",
+                Some(format!("write the number instead: `type: {number}`")),
+            );
+        } else if value.parse::<u64>().is_ok() {
+            c.emit(
+                Code::InvalidIcmpType,
+                span,
+                format!("ICMP type `{value}` must be a number from 0 to 255 without leading zeros"),
+                None,
+            );
+        } else {
+            c.emit(
+                Code::InvalidIcmpType,
+                span,
+                format!("`{value}` is not an ICMP type"),
+                hint(),
+            );
+        }
+    } else if value.parse::<u8>().is_err() && !names.iter().any(|(n, _)| *n == value) {
+        c.agent(
+            Code::InvalidIcmpType,
+            span,
+            format!("`{value}` is not an {family} ICMP type"),
+            hint(),
+        );
+    }
+}
+
 /// `toPorts` item: `PortRule.sanitize` and `PortProtocol.sanitize` (§2.12).
-fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scope: Scope) {
+fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, deny: bool, scope: Scope) {
     let version = c.options.cilium_version;
     let ingress = direction == Direction::Ingress;
     let l7 = rule.rules.as_ref();
@@ -540,7 +566,7 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
     let has_dns = l7.and_then(|r| r.dns.as_ref()).is_some_and(|d| !d.is_empty());
     if ingress && has_dns {
         c.at("rules", |c| {
-            c.emit(
+            c.agent(
                 Code::DnsRule,
                 l7.map(|r| r.span).unwrap_or(rule.span),
                 "DNS rules are not allowed on ingress",
@@ -550,7 +576,7 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
     }
     if scope.host && has_l7 && (ingress || !l7_present.iter().all(|p| *p == "dns")) {
         c.at("rules", |c| {
-            c.emit(
+            c.agent(
                 Code::HostPolicyL7,
                 l7.map(|r| r.span).unwrap_or(rule.span),
                 if ingress {
@@ -564,19 +590,21 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
     }
     if let Some(names) = &rule.server_names {
         c.at("serverNames", |c| {
-            server_names(c, names, has_l7, rule.terminating_tls.is_some())
+            server_names(c, names, has_l7, rule.terminating_tls.is_some(), version)
         });
     }
     let mut has_zero = false;
     if let Some(ports) = &rule.ports {
         c.at("ports", |c| {
             if ports.len() > 40 {
-                c.emit(
-                    Code::TooManyPorts,
-                    ports.span,
-                    format!("too many ports ({}), the maximum is 40", ports.len()),
-                    Some("split them over several `toPorts` items".to_owned()),
-                );
+                // The CRD caps allow rules; for deny rules only the agent checks.
+                let message = format!("too many ports ({}), the maximum is 40", ports.len());
+                let hint = Some("split them over several `toPorts` items".to_owned());
+                if deny {
+                    c.agent(Code::TooManyPorts, ports.span, message, hint);
+                } else {
+                    c.emit(Code::TooManyPorts, ports.span, message, hint);
+                }
             }
             c.each(ports, |c, p| {
                 if port_protocol(c, p, has_dns, has_l7 && !has_dns, version) {
@@ -601,7 +629,7 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
             );
         }
         if has_l7 && has_zero {
-            c.emit(
+            c.agent(
                 Code::L7PortZero,
                 rules.span,
                 "L7 rules can not be used when a port is 0 (all ports)",
@@ -609,15 +637,28 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
             );
         }
         if rules.dns.is_some() && rule.ports.as_ref().is_none_or(|p| p.is_empty()) {
-            c.emit(
+            c.agent(
                 Code::DnsRule,
                 rules.span,
                 "DNS rules need their port: port 53 must be specified",
                 Some("add `ports: [{port: \"53\", protocol: ANY}]`".to_owned()),
             );
         }
-        if rules.l7.is_some() && rules.l7proto.is_none() {
+        if l7_present.is_empty() {
+            // The CRD's oneOf: exactly one protocol must be given.
+            let choices = if version.at_least(1, 20) {
+                "`http` or `dns`"
+            } else {
+                "`http`, `kafka`, `dns` or `l7proto`"
+            };
             c.emit(
+                Code::ExclusiveFields,
+                rules.span,
+                format!("`rules` needs one of {choices}"),
+                Some("remove `rules` for a plain L4 rule".to_owned()),
+            );
+        } else if rules.l7.is_some() && rules.l7proto.is_none() {
+            c.agent(
                 Code::MissingField,
                 rules.span,
                 "`l7` may only be specified together with `l7proto`",
@@ -658,6 +699,9 @@ fn port_rule(c: &mut Check, rule: &Spanned<PortRule>, direction: Direction, scop
                 });
             }
         }
+        if let Some(kafka) = rules.kafka.as_ref().filter(|_| !version.at_least(1, 20)) {
+            c.at("kafka", |c| c.each(kafka, |c, k| kafka_rule(c, k)));
+        }
         if let Some(http) = &rules.http {
             c.at("http", |c| c.each(http, |c, h| http_rule(c, h)));
         }
@@ -688,7 +732,7 @@ fn port_protocol(
     let mut is_zero = false;
     match &p.port {
         None if extended => {}
-        None => c.emit(
+        None => c.agent(
             Code::InvalidPort,
             p.span,
             "port must be specified",
@@ -698,7 +742,7 @@ fn port_protocol(
             let lowered = port.value.to_ascii_lowercase();
             if syntax::port_name(&lowered).is_empty() {
                 if extended {
-                    c.emit(
+                    c.agent(
                         Code::InvalidPort,
                         port.span,
                         format!("protocol {} takes no port", protocol.as_str()),
@@ -712,7 +756,7 @@ fn port_protocol(
                     number = Some(n as i64);
                     is_zero = n == 0;
                     if extended && n != 0 {
-                        c.emit(
+                        c.agent(
                             Code::InvalidPort,
                             port.span,
                             format!("protocol {} takes no port (only empty or \"0\")", protocol.as_str()),
@@ -720,14 +764,25 @@ fn port_protocol(
                         );
                     }
                 }
-                Ok(n) => c.emit(
+                Ok(n) => c.agent(
                     Code::InvalidPort,
                     port.span,
                     format!("port {n} is out of range: it must be between 0 and 65535"),
                     None,
                 ),
                 Err(_) => {
-                    net::port_name(c, &lowered, port.span);
+                    let errors = syntax::port_name(&lowered);
+                    let first = errors
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or("not a port number or name");
+                    let message = format!("invalid port `{}`: {first}", port.value);
+                    let hint = Some("a number from 0 to 65535, or the `name` of a container port".to_owned());
+                    if crd_port_pattern_accepts(&port.value) {
+                        c.agent(Code::InvalidPortName, port.span, message, hint);
+                    } else {
+                        c.emit(Code::InvalidPortName, port.span, message, hint);
+                    }
                 }
             }
         }),
@@ -752,7 +807,7 @@ fn port_protocol(
                 );
             } else if let Some(n) = number {
                 if dns && end.value > n {
-                    c.emit(
+                    c.agent(
                         Code::DnsRule,
                         end.span,
                         "DNS rules do not support port ranges",
@@ -797,7 +852,7 @@ fn port_protocol(
     }
     if tcp_only_l7 && protocol != Protocol::Tcp {
         let span = p.protocol.as_ref().map(|s| s.span).unwrap_or(p.span);
-        c.emit(
+        c.agent(
             Code::L7Protocol,
             span,
             format!(
@@ -814,7 +869,68 @@ fn port_protocol(
     is_zero
 }
 
-fn server_names(c: &mut Check, names: &Spanned<Vec<Str>>, has_l7: bool, terminating_tls: bool) {
+/// The CRD's `port` pattern, which is anchored at one end only:
+/// `^(6553[0-5]|…|[0-9]{1,4})|([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$`.
+/// It lets through anything that starts with a digit, or that ends in a
+/// letter followed by `-?[a-zA-Z0-9]` pairs; the agent is stricter.
+fn crd_port_pattern_accepts(port: &str) -> bool {
+    let b = port.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    // Find a letter after which the rest is (-?[a-zA-Z0-9])*.
+    (0..b.len()).filter(|&i| b[i].is_ascii_alphabetic()).any(|i| {
+        let mut j = i + 1;
+        while j < b.len() {
+            if b[j] == b'-' {
+                j += 1;
+            }
+            if j < b.len() && b[j].is_ascii_alphanumeric() {
+                j += 1;
+            } else {
+                return false;
+            }
+        }
+        true
+    })
+}
+
+/// The CRD's `serverNames` pattern: since 1.20 `*` may appear anywhere;
+/// before, only a leading `*.` or `**.` (`^(\*?\*\.)?([-a-zA-Z0-9_]+\.?)+$`).
+fn server_name_pattern(name: &str, version: CiliumVersion) -> bool {
+    if version.at_least(1, 20) {
+        return syntax::is_dns_match_pattern(name);
+    }
+    let rest = name
+        .strip_prefix("**.")
+        .or_else(|| name.strip_prefix("*."))
+        .unwrap_or(name);
+    syntax::is_dns_match_name(rest)
+}
+
+/// A Kafka rule (Cilium 1.19 and older): the CRD's enum and length limits.
+fn kafka_rule(c: &mut Check, rule: &Spanned<KafkaRule>) {
+    if let Some(role) = &rule.role {
+        const ROLES: [&str; 2] = ["produce", "consume"];
+        if !ROLES.contains(&role.value.as_str()) {
+            c.at("role", |c| unsupported(c, role, &ROLES));
+        }
+    }
+    if let Some(topic) = &rule.topic {
+        if topic.value.chars().count() > 255 {
+            c.at("topic", |c| {
+                c.emit(
+                    Code::InvalidFormat,
+                    topic.span,
+                    "a Kafka topic is at most 255 characters",
+                    None,
+                )
+            });
+        }
+    }
+}
+
+fn server_names(c: &mut Check, names: &Spanned<Vec<Str>>, has_l7: bool, terminating_tls: bool, version: CiliumVersion) {
     if names.is_empty() {
         c.emit(
             Code::ListLength,
@@ -824,7 +940,7 @@ fn server_names(c: &mut Check, names: &Spanned<Vec<Str>>, has_l7: bool, terminat
         );
     }
     if has_l7 && !terminating_tls && !names.is_empty() {
-        c.emit(
+        c.agent(
             Code::ServerNames,
             names.span,
             "`serverNames` are not allowed with L7 rules without TLS termination",
@@ -835,12 +951,15 @@ fn server_names(c: &mut Check, names: &Spanned<Vec<Str>>, has_l7: bool, terminat
     c.each(names, |c, name| {
         if name.value.is_empty() {
             c.emit(Code::ServerNames, name.span, "empty server name is not allowed", None);
-        } else if name.value.len() > 255 || !syntax::is_dns_match_pattern(&name.value) {
+        } else if name.value.len() > 255 || !server_name_pattern(&name.value, version) {
+            let hint = (!version.at_least(1, 20)).then(|| {
+                "before Cilium 1.20 a wildcard may only start the name: `*.example.com` or `**.example.com`".to_owned()
+            });
             c.emit(
                 Code::InvalidDnsName,
                 name.span,
                 format!("invalid server name `{}`", name.value),
-                None,
+                hint,
             );
         }
         if seen.contains(&name.value.as_str()) {
@@ -857,7 +976,7 @@ fn server_names(c: &mut Check, names: &Spanned<Vec<Str>>, has_l7: bool, terminat
 
 fn listener(c: &mut Check, listener: &Spanned<Listener>, ingress: bool, has_l7: bool, clusterwide: bool) {
     if ingress {
-        c.emit(
+        c.agent(
             Code::ListenerMisuse,
             listener.span,
             "a listener is not allowed on ingress",
@@ -865,7 +984,7 @@ fn listener(c: &mut Check, listener: &Spanned<Listener>, ingress: bool, has_l7: 
         );
     }
     if has_l7 {
-        c.emit(
+        c.agent(
             Code::ListenerMisuse,
             listener.span,
             "a listener is not allowed together with L7 rules",
@@ -887,7 +1006,7 @@ fn listener(c: &mut Check, listener: &Spanned<Listener>, ingress: bool, has_l7: 
                 }
             }
             if clusterwide && kind != "CiliumClusterwideEnvoyConfig" {
-                c.emit(
+                c.agent(
                     Code::ListenerMisuse,
                     config.kind.as_ref().map(|k| k.span).unwrap_or(config.span),
                     "a clusterwide policy must reference a CiliumClusterwideEnvoyConfig",
@@ -925,7 +1044,7 @@ fn http_rule(c: &mut Check, rule: &Spanned<HttpRule>) {
         let Some(value) = value else { continue };
         if let Err(why) = regex::check(&value.value) {
             c.at(field, |c| {
-                c.emit(
+                c.agent(
                     Code::InvalidRegex,
                     value.span,
                     format!("`{}` is not a valid regular expression: {why}", value.value),

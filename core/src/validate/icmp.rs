@@ -47,9 +47,14 @@ pub(super) const IPV6: &[(&str, u8)] = &[
     ("ExtendedEchoReply", 161),
 ];
 
-/// Names the CRD's `type` pattern lets through. It misspells
-/// `ExtendedEchoReply` as `ExtendedEcho Reply`, so the API server refuses
-/// that name although the agent knows it.
-pub(super) fn crd_accepts(name: &str) -> bool {
-    name != "ExtendedEchoReply" && (IPV4.iter().chain(IPV6).any(|(n, _)| *n == name))
+/// Whether the CRD's `type` pattern accepts the string `value`: a number
+/// 0..255 without leading zeros, or one of its names. The pattern misspells
+/// `ExtendedEchoReply` as `ExtendedEcho Reply`, so the API server refuses the
+/// real name and accepts the misspelt one (which the agent then refuses).
+pub(super) fn crd_accepts(value: &str) -> bool {
+    let canonical_number =
+        value == "0" || (!value.starts_with('0') && value.len() <= 3 && value.parse::<u16>().is_ok_and(|n| n <= 255));
+    canonical_number
+        || value == "ExtendedEcho Reply"
+        || (value != "ExtendedEchoReply" && IPV4.iter().chain(IPV6).any(|(n, _)| *n == value))
 }

@@ -122,12 +122,30 @@ fn key_errors(key: &str, rule: KeyRule) -> Vec<String> {
     }
 }
 
+/// Reports a selector problem: the API server checks Kubernetes selectors;
+/// in Cilium policies the CRD checks only matchLabels values, the agent the rest.
+fn selector_error(
+    c: &mut Check,
+    rule: KeyRule,
+    code: Code,
+    span: crate::source::Span,
+    message: String,
+    hint: Option<String>,
+) {
+    match rule {
+        KeyRule::Kubernetes => c.emit(code, span, message, hint),
+        KeyRule::Cilium => c.agent(code, span, message, hint),
+    }
+}
+
 /// Keys (and, for labels and selectors, values) of a string map.
 pub(super) fn label_map(c: &mut Check, map: &Spanned<LabelMap>, rule: KeyRule, check_values: bool) {
     for entry in &map.entries {
         if let Some(first) = key_errors(&entry.key.value, rule).first() {
             c.at(entry.key.value.clone(), |c| {
-                c.emit(
+                selector_error(
+                    c,
+                    rule,
                     Code::InvalidLabelKey,
                     entry.key.span,
                     format!("invalid key `{}`: {first}", entry.key.value),
@@ -162,7 +180,9 @@ pub(super) fn selector(c: &mut Check, selector: &LabelSelector, rule: KeyRule) {
         c.each(expressions, |c, req| {
             if let Some(first) = key_errors(&req.key.value, rule).first() {
                 c.at("key", |c| {
-                    c.emit(
+                    selector_error(
+                        c,
+                        rule,
                         Code::InvalidLabelKey,
                         req.key.span,
                         format!("invalid key `{}`: {first}", req.key.value),
@@ -173,14 +193,18 @@ pub(super) fn selector(c: &mut Check, selector: &LabelSelector, rule: KeyRule) {
             let values = req.values.as_ref();
             let count = values.map_or(0, |v| v.len());
             match req.operator.value {
-                Operator::In | Operator::NotIn if count == 0 => c.emit(
+                Operator::In | Operator::NotIn if count == 0 => selector_error(
+                    c,
+                    rule,
                     Code::InvalidSelectorRequirement,
                     values.map_or(req.operator.span, |v| v.span),
                     format!("`values` must be given when `operator` is {}", req.operator.as_str()),
                     Some("list at least one value, or use Exists / DoesNotExist".to_owned()),
                 ),
                 Operator::Exists | Operator::DoesNotExist if count > 0 => c.at("values", |c| {
-                    c.emit(
+                    selector_error(
+                        c,
+                        rule,
                         Code::InvalidSelectorRequirement,
                         values.map_or(req.operator.span, |v| v.span),
                         format!("`values` may not be given when `operator` is {}", req.operator.as_str()),
@@ -193,7 +217,9 @@ pub(super) fn selector(c: &mut Check, selector: &LabelSelector, rule: KeyRule) {
                 c.at("values", |c| {
                     c.each(values, |c, v| {
                         if let Some(first) = syntax::label_value(&v.value).first() {
-                            c.emit(
+                            selector_error(
+                                c,
+                                rule,
                                 Code::InvalidLabelValue,
                                 v.span,
                                 format!("invalid value `{}`: {first}", v.value),

@@ -100,6 +100,14 @@ impl Check<'_> {
         self.report(d);
     }
 
+    /// An error the Cilium agent reports when it imports the policy; the API
+    /// server accepts it (cilium-semantics §2.12).
+    pub fn agent(&mut self, code: Code, span: Span, message: impl Into<String>, hint: Option<String>) {
+        let mut d = Diagnostic::new(code, span, message).by_agent();
+        d.hint = hint;
+        self.report(d);
+    }
+
     /// Like [`Check::emit`] with an explicit severity.
     pub fn emit_as(
         &mut self,

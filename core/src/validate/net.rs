@@ -59,7 +59,8 @@ pub(super) fn cidr(c: &mut Check, value: &Str) -> Option<IpNet> {
 }
 
 /// Every `except` entry must be a CIDR inside `cidr` (same family). The API
-/// server wants it strictly smaller (`strict`); Cilium only wants it contained.
+/// server wants it strictly smaller (`strict`, NetworkPolicy); Cilium's agent
+/// only wants it contained.
 pub(super) fn excepts(c: &mut Check, cidr: Option<(IpNet, &Str)>, except: &Spanned<Vec<Str>>, strict: bool) {
     c.at("except", |c| {
         c.each(except, |c, e| {
@@ -69,12 +70,14 @@ pub(super) fn excepts(c: &mut Check, cidr: Option<(IpNet, &Str)>, except: &Spann
             let strictly = inside && net.prefix_len() > outer.prefix_len();
             if !inside || (strict && !strictly) {
                 let what = if strict { "a strict subset of" } else { "inside" };
-                c.emit(
-                    Code::ExceptOutsideCidr,
-                    e.span,
-                    format!("`{}` must be {what} `cidr` ({})", e.value, outer_text.value),
-                    Some("an except range outside its cidr excludes nothing; fix or remove it".to_owned()),
-                );
+                let message = format!("`{}` must be {what} `cidr` ({})", e.value, outer_text.value);
+                let hint = Some("an except range outside its cidr excludes nothing; fix or remove it".to_owned());
+                // The API server checks NetworkPolicy; for Cilium only the agent does.
+                if strict {
+                    c.emit(Code::ExceptOutsideCidr, e.span, message, hint);
+                } else {
+                    c.agent(Code::ExceptOutsideCidr, e.span, message, hint);
+                }
             }
         })
     });

@@ -181,6 +181,38 @@ fn dns_shape(value: &str, wildcard: bool) -> bool {
         })
 }
 
+/// Whether `c` is in Unicode general category C (control, format, private
+/// use; surrogates cannot occur in a Rust string; unassigned code points are
+/// not tracked), which the CRD pattern `\PC` excludes.
+pub fn is_other_category(c: char) -> bool {
+    const FORMAT: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    const PRIVATE_USE: &[(u32, u32)] = &[(0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD)];
+    let u = c as u32;
+    c.is_control() || FORMAT.iter().chain(PRIVATE_USE).any(|&(lo, hi)| (lo..=hi).contains(&u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +261,15 @@ mod tests {
         assert!(!port_name("HTTP").is_empty());
         assert!(!port_name("a--b").is_empty());
         assert!(!port_name("a-very-long-port-name").is_empty());
+    }
+
+    #[test]
+    fn category_c_covers_controls_format_and_private_use() {
+        assert!(is_other_category('\u{7}'));
+        assert!(is_other_category('\u{200B}'));
+        assert!(is_other_category('\u{E000}'));
+        assert!(!is_other_category('é'));
+        assert!(!is_other_category(' '));
     }
 
     #[test]

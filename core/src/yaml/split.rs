@@ -116,7 +116,7 @@ fn parse_chunk(text: &str, span: Span) -> RawDocument {
                 .unwrap_or(0)
                 .min(chunk.len());
             let message = DefaultMessageFormatter.format_message(error.without_snippet());
-            let message = strip_location_prefix(&message);
+            let message = readable(strip_location_prefix(&message));
             // Point at the rest of the line where the parser stopped.
             let line_end = chunk[at..].find('\n').map_or(chunk.len(), |i| at + i);
             let diagnostic = Diagnostic::new(
@@ -131,6 +131,17 @@ fn parse_chunk(text: &str, span: Span) -> RawDocument {
                 error: Some(diagnostic),
             }
         }
+    }
+}
+
+/// The library's resource limits, in words.
+fn readable(message: &str) -> String {
+    if message.contains("budget breached: Depth") || message.contains("recursion limit") {
+        "the document nests deeper than the parser allows (64 levels)".to_owned()
+    } else if message.contains("budget breached") {
+        format!("the document exceeds the parser's resource limits ({message})")
+    } else {
+        message.to_owned()
     }
 }
 
