@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use netpolkit::{Diagnostic, Parsed, Severity};
+use netpolkit::{Diagnostic, Parsed, RefusedBy, Severity};
 use serde::Serialize;
 
 use crate::input::Input;
@@ -63,6 +63,11 @@ fn report<'a>(input: &'a Input, d: &'a Diagnostic) -> Vec<Group<'a>> {
         .element(snippet);
     if let Some(hint) = &d.hint {
         title = title.element(Level::HELP.message(hint.as_str()));
+    }
+    if d.refused_by == Some(RefusedBy::CiliumAgent) {
+        title = title.element(
+            Level::NOTE.message("kubectl apply succeeds, but the Cilium agent refuses the policy: it is not enforced"),
+        );
     }
     vec![title]
 }

@@ -140,3 +140,19 @@ fn fmt_normalises_and_keeps_broken_documents() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:8:"));
 }
+
+#[test]
+fn agent_errors_say_that_apply_succeeds_but_nothing_is_enforced() {
+    let cnp = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: x\nspec:\n  endpointSelector: {}\n  egress:\n  - toEndpoints: [{}]\n    toCIDR: [10.0.0.0/8]\n";
+    let out = netpolkit(&["check", "-"], Some(cnp));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error[NP301 combined-peers]"), "{text}");
+    assert!(
+        text.contains("the Cilium agent refuses the policy: it is not enforced"),
+        "{text}"
+    );
+    let json = netpolkit(&["check", "-o", "json", "-"], Some(cnp));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    assert_eq!(report["files"][0]["diagnostics"][0]["refusedBy"], "cilium-agent");
+}

@@ -293,6 +293,8 @@ impl Diagnostic {
             refused_by: self.refused_by,
             start: self.span.start,
             end: self.span.end,
+            start_utf16: index.utf16(text, self.span.start),
+            end_utf16: index.utf16(text, self.span.end),
             line: start.line,
             column: start.column,
             end_line: end.line,
@@ -336,6 +338,9 @@ pub struct LocatedDiagnostic {
     /// Byte offsets in the whole input.
     pub start: usize,
     pub end: usize,
+    /// The same range in UTF-16 units, for JavaScript strings and editors.
+    pub start_utf16: usize,
+    pub end_utf16: usize,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,

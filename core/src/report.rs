@@ -35,8 +35,12 @@ pub struct DocumentInfo {
     pub policy: bool,
     /// `items[3]` for an item of a `List`, empty otherwise.
     pub path: String,
+    /// Byte offsets in the whole input.
     pub start: usize,
     pub end: usize,
+    /// The same range in UTF-16 units, for JavaScript strings and editors.
+    pub start_utf16: usize,
+    pub end_utf16: usize,
     pub line: usize,
     pub end_line: usize,
 }
@@ -68,6 +72,8 @@ pub fn report(text: &str, parsed: &Parsed) -> Report {
                 path: doc.path.clone(),
                 start: doc.span.start,
                 end: doc.span.end,
+                start_utf16: index.utf16(text, doc.span.start),
+                end_utf16: index.utf16(text, doc.span.end),
                 line: index.line_col(text, doc.span.start).line,
                 end_line: index.line_col(text, doc.span.end).line,
             }

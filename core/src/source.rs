@@ -50,23 +50,43 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Maps byte offsets of one text to lines and columns.
+/// Maps byte offsets of one text to lines and columns, and to UTF-16
+/// offsets (what JavaScript strings and editors index by).
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     /// Byte offset at which each line starts; `line_starts[0] == 0`.
     line_starts: Vec<usize>,
+    /// UTF-16 offset at which each line starts.
+    line_starts_utf16: Vec<usize>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { line_starts }
+        let mut line_starts_utf16 = vec![0];
+        let mut utf16 = 0;
+        for (i, c) in text.char_indices() {
+            utf16 += c.len_utf16();
+            if c == '\n' {
+                line_starts.push(i + 1);
+                line_starts_utf16.push(utf16);
+            }
+        }
+        LineIndex {
+            line_starts,
+            line_starts_utf16,
+        }
+    }
+
+    /// The UTF-16 offset of byte `offset` in `text` (clamped like [`LineIndex::line_col`]).
+    pub fn utf16(&self, text: &str, offset: usize) -> usize {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        self.line_starts_utf16[line] + text[start..offset].encode_utf16().count()
     }
 
     /// Number of lines (a trailing newline starts an empty last line).
@@ -132,6 +152,17 @@ mod tests {
             &text[index.line_span(text, 2).start..index.line_span(text, 2).end],
             "bé: ü"
         );
+    }
+
+    #[test]
+    fn utf16_offsets_count_surrogate_pairs() {
+        let text = "a\n😀b\né";
+        let index = LineIndex::new(text);
+        assert_eq!(index.utf16(text, 0), 0);
+        assert_eq!(index.utf16(text, 2), 2);
+        let b = text.find('b').unwrap();
+        assert_eq!(index.utf16(text, b), 4, "the emoji is two UTF-16 units");
+        assert_eq!(index.utf16(text, text.len()), 7);
     }
 
     #[test]

@@ -1,1 +1,126 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's build, test and serve entry points.
+//!
+//! - `setup`  install what is missing (idempotent; `serve` and `test` call it)
+//! - `test`   every test: format, clippy, host, WASM in Chromium, npm in node, editor end to end
+//! - `serve`  build and serve the editor on http://127.0.0.1:8080
+//! - `bench`  the measurements in BENCHMARKS.md
+//! - `npm`    build and pack the npm package
+//! - `versions` check that the pinned tool versions agree
+
+mod bench;
+mod npm;
+mod pins;
+mod setup;
+mod util;
+mod versions;
+mod web;
+
+use std::process::ExitCode;
+
+use setup::Needs;
+use util::{is_cargo_summary, Ctx, Result, Summary};
+
+const HELP: &str = "usage: cargo xtask <setup|test|serve|bench|npm|versions>
+
+  setup     install the toolchain pieces that are missing (idempotent)
+  test      run every test (installs what is missing first)
+  serve     build and serve the editor on http://127.0.0.1:8080
+  bench     measure parsing, validation and sizes (see BENCHMARKS.md)
+  npm       build and pack the npm package into target/npm/
+  versions  check that the pinned tool versions agree";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ctx = Ctx::new();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(&ctx, Needs::Test),
+        Some("test") => test(&ctx),
+        Some("serve") => setup::setup(&ctx, Needs::Serve).and_then(|()| web::serve(&ctx)),
+        Some("bench") => setup::setup(&ctx, Needs::Serve).and_then(|()| bench::run(&ctx, &args[1..])),
+        Some("npm") => setup::setup(&ctx, Needs::Serve).and_then(|()| npm::build(&ctx).map(|_| ())),
+        Some("versions") => versions::check(&ctx),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test(ctx: &Ctx) -> Result {
+    setup::setup(ctx, Needs::Test)?;
+    ctx.cmd("cargo").args(["fmt", "--all", "--", "--check"]).run()?;
+    ctx.cmd("cargo")
+        .args([
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()?;
+    ctx.cmd("cargo")
+        .args([
+            "clippy",
+            "--locked",
+            "-p",
+            "wasm-pkg",
+            "-p",
+            "web-app",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--", "-D", "warnings"])
+        .run()?;
+    let mut summaries: Vec<Summary> = Vec::new();
+    // Default members (core, cli, tests) plus the editor's view logic, on the host.
+    summaries.push(
+        ctx.cmd("cargo")
+            .args([
+                "test",
+                "--locked",
+                "--workspace",
+                "--exclude",
+                "wasm-pkg",
+                "--exclude",
+                "xtask",
+            ])
+            .run_tests("cargo test (host)", is_cargo_summary)?,
+    );
+    summaries.push(
+        ctx.cmd("cargo")
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "wasm-pkg",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .run_tests("wasm-bindgen-test (headless Chromium)", is_cargo_summary)?,
+    );
+    let tarball = npm::build(ctx)?;
+    summaries.push(npm::test(ctx, &tarball)?);
+    let dist = web::build(ctx)?;
+    summaries.push(web::e2e(ctx, &dist)?);
+    println!("\n== summary ==");
+    for summary in &summaries {
+        println!("{}:", summary.runner);
+        for line in &summary.lines {
+            println!("  {line}");
+        }
+    }
+    Ok(())
+}

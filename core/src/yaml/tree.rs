@@ -234,7 +234,37 @@ pub(super) fn convert(raw: Spanned<Raw>, chunk: &str, base: usize) -> Node {
             (Value::Map(entries), covered)
         }
     };
-    Node { span: covered, value }
+    let span = match &value {
+        Value::Seq(_) | Value::Map(_) => close_flow(chunk, base, covered),
+        _ => covered,
+    };
+    Node { span, value }
+}
+
+/// A flow collection (`{...}`, `[...]`) ends at its closing bracket, after
+/// its last child (or its opening bracket when empty); block collections end
+/// with their last child.
+fn close_flow(chunk: &str, base: usize, span: Span) -> Span {
+    let bytes = chunk.as_bytes();
+    let closing = match bytes.get(span.start - base) {
+        Some(b'{') => b'}',
+        Some(b'[') => b']',
+        _ => return span,
+    };
+    let mut i = span.end - base;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b if b == closing => return Span::new(span.start, i + 1 + base),
+            _ => return span,
+        }
+    }
+    span
 }
 
 fn raw_span(raw: &Spanned<Raw>, chunk: &str, base: usize) -> Span {

@@ -1,0 +1,84 @@
+// Inputs shared by the npm package tests. Not a test file itself: `cargo
+// xtask` copies every .mjs of tests/npm into the consumer project and runs
+// only the *.test.mjs ones.
+
+/** A NetworkPolicy with one typo (line 6, column 3). */
+export const TYPO = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db
+  namespace: shop
+spec:
+  podSelecter: {}
+`;
+
+/** Three documents: the second is not well-formed YAML, the third has a typo on line 19. */
+export const STREAM = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: first
+spec:
+  podSelector: {}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: [broken
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: third
+spec:
+  podSelector: {}
+  policyTypez: [Ingress]
+`;
+
+/** `protocol: GRE` in a Cilium port rule: Cilium 1.20 has it, 1.19 does not. */
+export const GRE = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: tunnels
+spec:
+  endpointSelector: {}
+  egress:
+  - toEntities: [world]
+    toPorts:
+    - ports:
+      - port: "0"
+        protocol: GRE
+`;
+
+/** Keys out of order and a label value that YAML 1.1 readers take for a boolean. */
+export const UNORDERED = `spec:
+  podSelector:
+    matchLabels:
+      feature: 'on'
+metadata:
+  name: web
+kind: NetworkPolicy
+apiVersion: networking.k8s.io/v1
+`;
+
+/** What `format` makes of UNORDERED: kubectl's key order, `on` quoted. */
+export const UNORDERED_FORMATTED = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+spec:
+  podSelector:
+    matchLabels:
+      feature: "on"
+`;
+
+/** Two kinds of peer in one Cilium rule: the API server accepts it, the agent does not. */
+export const COMBINED_PEERS = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: web
+spec:
+  endpointSelector: {}
+  egress:
+  - toEndpoints: [{}]
+    toCIDR: [10.0.0.0/8]
+`;
