@@ -168,6 +168,11 @@ test('a link to #example=<stem> opens that example', async () => {
     assert.equal(await page.$eval('#example', (s) => s.value), 'common-mistakes');
     assert.equal((await selection(page)).value, await example('common-mistakes'));
     assert.ok((await diagnostics(page)).length >= 5);
+    // An error only the Cilium agent reports says that kubectl apply succeeds.
+    const agent = await page.$eval('.diag[data-code="NP301"]', (d) => d.textContent);
+    assert.match(agent, /Cilium agent refuses the policy/);
+    const apiServer = await page.$eval('.diag[data-code="NP201"]', (d) => d.textContent);
+    assert.doesNotMatch(apiServer, /Cilium agent/);
     await assertClean(session);
   } finally {
     await page.close();

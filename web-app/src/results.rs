@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use netpolkit::{DocumentInfo, LocatedDiagnostic, Severity};
+use netpolkit::{DocumentInfo, LocatedDiagnostic, RefusedBy, Severity};
 use yew::prelude::*;
 
 use crate::app::Checked;
@@ -138,6 +138,11 @@ fn diagnostic(d: &LocatedDiagnostic, active: bool, onclick: Callback<MouseEvent>
                 }
                 if let Some(hint) = &d.hint {
                     <span class="hint"><strong>{ "Hint: " }</strong>{ rich(hint) }</span>{ " " }
+                }
+                if d.refused_by == Some(RefusedBy::CiliumAgent) {
+                    <span class="refused">
+                        { "kubectl apply succeeds, but the Cilium agent refuses the policy: it is not enforced." }
+                    </span>{ " " }
                 }
                 { for d.related.iter().map(|r| html! {
                     <span class="related">{ format!("line {}, column {}: ", r.line, r.column) }{ rich(&r.message) }</span>

@@ -104,7 +104,7 @@ fn peer(c: &mut Check, peer: &NetworkPolicyPeer, span: crate::source::Span) {
                     Code::IpBlockWithSelector,
                     block.span,
                     "may not specify more than 1 peer type: `ipBlock` excludes `podSelector` and `namespaceSelector`",
-                    Some("split it into two peers: a `-` before `ipBlock` makes it a separate list item".to_owned()),
+                    Some("give each its own list item: start the second with its own `-`".to_owned()),
                 )
             });
         }
