@@ -196,6 +196,16 @@ impl<'a> Reader<'a> {
     /// non-string, duplicate and unknown keys; returns `None` (after reporting)
     /// if the node is not a mapping.
     pub fn object<'n>(&mut self, node: &'n Node, fields: &[&'static str]) -> Option<Object<'n>> {
+        self.mapping(node, Some(fields))
+    }
+
+    /// Reads a mapping of which only some fields are modelled (workloads):
+    /// other keys are kept in the source tree without comment.
+    pub fn open_object<'n>(&mut self, node: &'n Node) -> Option<Object<'n>> {
+        self.mapping(node, None)
+    }
+
+    fn mapping<'n>(&mut self, node: &'n Node, fields: Option<&[&'static str]>) -> Option<Object<'n>> {
         let Value::Map(entries) = &node.value else {
             self.type_error(node, "a mapping");
             return None;
@@ -204,23 +214,11 @@ impl<'a> Reader<'a> {
         for entry in entries {
             let Some(key) = self.key(entry) else { continue };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let d = Diagnostic::new(Code::DuplicateKey, entry.key.span, format!("duplicate key `{key}`"))
-                    .with_related(first.key.span, "first defined here")
-                    .with_hint("remove one of them; kubectl refuses mappings with duplicate keys");
-                self.at(key.to_owned(), |r| r.report(d));
+                self.duplicate_key(key, entry, first.key.span);
                 continue;
             }
-            if !fields.contains(&key) {
-                let mut d = Diagnostic::new(Code::UnknownField, entry.key.span, format!("unknown field `{key}`"));
-                let alias = ALIASES
-                    .iter()
-                    .find(|(written, here, _)| *written == key && fields.contains(here));
-                d = match (alias, did_you_mean(key, fields.iter().copied())) {
-                    (Some((_, _, hint)), _) => d.with_hint(*hint),
-                    (None, Some(near)) => d.with_hint(format!("did you mean `{near}`?")),
-                    (None, None) => d.with_hint(format!("known fields here: {}", fields.join(", "))),
-                };
-                self.at(key.to_owned(), |r| r.report(d));
+            if let Some(fields) = fields.filter(|f| !f.contains(&key)) {
+                self.unknown_field(key, entry, fields);
                 continue;
             }
             seen.push((key, entry));
@@ -228,26 +226,24 @@ impl<'a> Reader<'a> {
         Some(Object { node, entries: seen })
     }
 
-    /// Reads a mapping of which only some fields are modelled (workloads):
-    /// other keys are kept in the source tree without comment.
-    pub fn open_object<'n>(&mut self, node: &'n Node) -> Option<Object<'n>> {
-        let Value::Map(entries) = &node.value else {
-            self.type_error(node, "a mapping");
-            return None;
+    fn duplicate_key(&mut self, key: &str, entry: &Entry, first: Span) {
+        let d = Diagnostic::new(Code::DuplicateKey, entry.key.span, format!("duplicate key `{key}`"))
+            .with_related(first, "first defined here")
+            .with_hint("remove one of them; kubectl refuses mappings with duplicate keys");
+        self.at(key.to_owned(), |r| r.report(d));
+    }
+
+    fn unknown_field(&mut self, key: &str, entry: &Entry, fields: &[&'static str]) {
+        let mut d = Diagnostic::new(Code::UnknownField, entry.key.span, format!("unknown field `{key}`"));
+        let alias = ALIASES
+            .iter()
+            .find(|(written, here, _)| *written == key && fields.contains(here));
+        d = match (alias, did_you_mean(key, fields.iter().copied())) {
+            (Some((_, _, hint)), _) => d.with_hint(*hint),
+            (None, Some(near)) => d.with_hint(format!("did you mean `{near}`?")),
+            (None, None) => d.with_hint(format!("known fields here: {}", fields.join(", "))),
         };
-        let mut seen: Vec<(&'n str, &'n Entry)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let Some(key) = self.key(entry) else { continue };
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let d = Diagnostic::new(Code::DuplicateKey, entry.key.span, format!("duplicate key `{key}`"))
-                    .with_related(first.key.span, "first defined here")
-                    .with_hint("remove one of them; kubectl refuses mappings with duplicate keys");
-                self.at(key.to_owned(), |r| r.report(d));
-                continue;
-            }
-            seen.push((key, entry));
-        }
-        Some(Object { node, entries: seen })
+        self.at(key.to_owned(), |r| r.report(d));
     }
 
     /// A mapping key as a string; reports keys that are not strings.
@@ -390,10 +386,7 @@ impl<'a> Reader<'a> {
         for entry in entries {
             let Some(key) = self.key(entry) else { continue };
             if let Some(first) = out.iter().find(|e| e.key.value == key) {
-                let d = Diagnostic::new(Code::DuplicateKey, entry.key.span, format!("duplicate key `{key}`"))
-                    .with_related(first.key.span, "first defined here")
-                    .with_hint("remove one of them; kubectl refuses mappings with duplicate keys");
-                self.at(key.to_owned(), |r| r.report(d));
+                self.duplicate_key(key, entry, first.key.span);
                 continue;
             }
             let value = self.at(key.to_owned(), |r| match &entry.value.value {
