@@ -2,6 +2,7 @@
 //! comes from the `netpolkit` crate; this binary reads inputs, renders
 //! diagnostics and sets the exit code (0 clean, 1 errors, 2 usage).
 
+mod analysis;
 mod input;
 mod render;
 
@@ -37,6 +38,44 @@ enum Command {
         output: CheckOutput,
         #[command(flatten)]
         options: OptionArgs,
+    },
+    /// Explain whether one flow is allowed, and which rules decide it.
+    Explain {
+        /// The source: NAMESPACE/POD (or a controller's name), node/NAME, an IP address.
+        #[arg(long, value_name = "ENDPOINT")]
+        from: String,
+        /// The destination: NAMESPACE/POD, node/NAME, an IP address or a DNS name.
+        #[arg(long, value_name = "ENDPOINT")]
+        to: String,
+        /// The port: 80, 80/TCP, 53/UDP, a named port of the destination, or 8/ICMP.
+        #[arg(long)]
+        port: String,
+        /// Policies and workloads: files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t = CheckOutput::Text)]
+        output: CheckOutput,
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
+    /// Print which endpoints can reach which, on the ports the policies mention.
+    Connectivity {
+        /// Policies and workloads: files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t = analysis::MatrixOutput::Text)]
+        output: analysis::MatrixOutput,
+        /// Also check these ports (80, 53/UDP...); repeatable.
+        #[arg(long = "port", value_name = "PORT")]
+        ports: Vec<String>,
+        /// Also include these addresses or DNS names outside the cluster; repeatable.
+        #[arg(long = "external", value_name = "ADDRESS")]
+        externals: Vec<String>,
+        /// Leave nodes out of the matrix.
+        #[arg(long)]
+        without_nodes: bool,
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
     },
     /// Print the manifests normalised: kubectl's layout, a stable key order, safe quoting.
     Fmt {
@@ -81,6 +120,35 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { paths, output, options } => check(&paths, output, &options.options()),
         Command::Fmt { paths, output } => fmt(&paths, output),
+        Command::Explain {
+            from,
+            to,
+            port,
+            paths,
+            output,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => analysis::explain(
+                &inputs,
+                &from,
+                &to,
+                &port,
+                matches!(output, CheckOutput::Json),
+                &profile,
+            ),
+            Err(code) => code,
+        },
+        Command::Connectivity {
+            paths,
+            output,
+            ports,
+            externals,
+            without_nodes,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => analysis::connectivity(&inputs, output, &ports, &externals, without_nodes, &profile),
+            Err(code) => code,
+        },
     }
 }
 

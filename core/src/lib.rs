@@ -16,10 +16,15 @@
 //! assert_eq!(d.hint.as_deref(), Some("did you mean `podSelector`?"));
 //! ```
 
+pub mod analysis;
+pub mod cluster;
 pub mod diagnostic;
 pub mod emit;
+pub mod engine;
+pub mod ir;
 pub mod model;
 mod path;
+pub mod profile;
 mod read;
 pub mod report;
 pub mod source;
@@ -27,6 +32,7 @@ pub mod validate;
 pub mod version;
 pub mod yaml;
 
+pub use analysis::{analyze, Analysis, AnalyzeOptions};
 pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, RefusedBy, Severity};
 pub use model::{Document, Kind, Manifest};
 pub use report::{report, DocumentInfo, Report, Summary};

@@ -134,6 +134,7 @@ pub fn document(document: &Document) -> Option<Out> {
         | Manifest::Node(_)
         | Manifest::Service(_)
         | Manifest::Workload(_)
+        | Manifest::ClusterProfile(_)
         | Manifest::Other
         | Manifest::Invalid => return document.source.as_ref().map(node),
     }

@@ -11,12 +11,14 @@ mod cilium;
 mod kcnp;
 mod knp;
 mod meta;
+mod profile;
 mod workload;
 
 pub use cilium::*;
 pub use kcnp::*;
 pub use knp::*;
 pub use meta::*;
+pub use profile::*;
 pub use workload::*;
 
 use crate::source::Span;
@@ -95,10 +97,11 @@ pub enum Kind {
     ReplicaSet,
     Job,
     CronJob,
+    ClusterProfile,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::NetworkPolicy,
         Kind::CiliumNetworkPolicy,
         Kind::CiliumClusterwideNetworkPolicy,
@@ -113,6 +116,7 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::Job,
         Kind::CronJob,
+        Kind::ClusterProfile,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -131,6 +135,7 @@ impl Kind {
             Kind::ReplicaSet => "ReplicaSet",
             Kind::Job => "Job",
             Kind::CronJob => "CronJob",
+            Kind::ClusterProfile => "ClusterProfile",
         }
     }
 
@@ -143,6 +148,7 @@ impl Kind {
             Kind::Namespace | Kind::Pod | Kind::Node | Kind::Service => "v1",
             Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ReplicaSet => "apps/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
+            Kind::ClusterProfile => "netpolkit.dev/v1alpha1",
         }
     }
 
@@ -165,7 +171,11 @@ impl Kind {
     pub const fn is_namespaced(self) -> bool {
         !matches!(
             self,
-            Kind::CiliumClusterwideNetworkPolicy | Kind::ClusterNetworkPolicy | Kind::Namespace | Kind::Node
+            Kind::CiliumClusterwideNetworkPolicy
+                | Kind::ClusterNetworkPolicy
+                | Kind::Namespace
+                | Kind::Node
+                | Kind::ClusterProfile
         )
     }
 }
@@ -216,6 +226,8 @@ pub enum Manifest {
     Service(Service),
     /// Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob: the pod template matters.
     Workload(Workload),
+    /// netpolkit's own description of the cluster the policies are for.
+    ClusterProfile(ClusterProfile),
     /// A kind netpolkit does not model, kept as written in [`Document::source`].
     Other,
     /// A document that could not be read at all (syntax error, not a mapping).
@@ -234,6 +246,7 @@ impl Manifest {
             Manifest::Node(_) => Kind::Node,
             Manifest::Service(_) => Kind::Service,
             Manifest::Workload(w) => w.kind,
+            Manifest::ClusterProfile(_) => Kind::ClusterProfile,
             Manifest::Other | Manifest::Invalid => return None,
         })
     }
@@ -248,6 +261,7 @@ impl Manifest {
             Manifest::Node(n) => &n.metadata,
             Manifest::Service(s) => &s.metadata,
             Manifest::Workload(w) => &w.metadata,
+            Manifest::ClusterProfile(p) => &p.metadata,
             Manifest::Other | Manifest::Invalid => return None,
         })
     }

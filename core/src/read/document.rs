@@ -2,7 +2,7 @@
 //! first pass reads only `apiVersion` and `kind`), and `List` expansion.
 
 use super::meta::metadata;
-use super::{cilium, kcnp, knp, workload, Reader};
+use super::{cilium, kcnp, knp, profile, workload, Reader};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Severity};
 use crate::model::{Document, Kind, Manifest, ObjectMeta, Spanned, Str};
 use crate::source::Span;
@@ -117,6 +117,7 @@ fn top_fields(kind: Kind) -> &'static [&'static str] {
         Kind::CiliumNetworkPolicy | Kind::CiliumClusterwideNetworkPolicy => {
             &["apiVersion", "kind", "metadata", "spec", "specs", "status"]
         }
+        Kind::ClusterProfile => &["apiVersion", "kind", "metadata", "spec"],
         _ => &["apiVersion", "kind", "metadata", "spec", "status"],
     }
 }
@@ -178,7 +179,7 @@ fn read_object(r: &mut Reader, node: &Node, index: usize, path: String, implied:
         kind,
         Kind::CiliumNetworkPolicy | Kind::CiliumClusterwideNetworkPolicy | Kind::ClusterNetworkPolicy
     );
-    let top = if kind.is_policy() {
+    let top = if kind.is_policy() || kind == Kind::ClusterProfile {
         r.object(node, top_fields(kind))
     } else {
         r.open_object(node)
@@ -201,6 +202,7 @@ fn read_object(r: &mut Reader, node: &Node, index: usize, path: String, implied:
         Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ReplicaSet | Kind::Job | Kind::CronJob => {
             Manifest::Workload(workload::workload(r, &top, kind, meta))
         }
+        Kind::ClusterProfile => Manifest::ClusterProfile(profile::cluster_profile(r, &top, meta)),
     };
     document
 }

@@ -11,6 +11,7 @@ mod document;
 mod kcnp;
 mod knp;
 mod meta;
+mod profile;
 mod workload;
 
 pub(crate) use document::read_documents;

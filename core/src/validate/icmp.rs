@@ -1,6 +1,6 @@
 //! ICMP type names per family (cilium-semantics §2.7).
 
-pub(super) const IPV4: &[(&str, u8)] = &[
+pub(crate) const IPV4: &[(&str, u8)] = &[
     ("EchoReply", 0),
     ("DestinationUnreachable", 3),
     ("Redirect", 5),
@@ -17,7 +17,7 @@ pub(super) const IPV4: &[(&str, u8)] = &[
     ("ExtendedEchoReply", 43),
 ];
 
-pub(super) const IPV6: &[(&str, u8)] = &[
+pub(crate) const IPV6: &[(&str, u8)] = &[
     ("DestinationUnreachable", 1),
     ("PacketTooBig", 2),
     ("TimeExceeded", 3),

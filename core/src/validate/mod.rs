@@ -4,11 +4,12 @@
 //! reproduces; the tests name the same sections.
 
 mod cilium;
-mod icmp;
+pub(crate) mod icmp;
 mod kcnp;
 mod knp;
 mod meta;
 mod net;
+mod profile;
 mod regex;
 pub mod syntax;
 
@@ -54,6 +55,7 @@ pub fn validate(documents: &[Document], options: &Options, diagnostics: &mut Vec
             Manifest::Pod(p) => meta::object_meta(&mut c, &p.metadata, meta::NameRule::Subdomain, document),
             Manifest::Node(n) => meta::object_meta(&mut c, &n.metadata, meta::NameRule::Subdomain, document),
             Manifest::Workload(w) => meta::object_meta(&mut c, &w.metadata, meta::NameRule::Subdomain, document),
+            Manifest::ClusterProfile(p) => profile::cluster_profile(&mut c, p, document),
             Manifest::Other | Manifest::Invalid => {}
         }
     }
