@@ -18,9 +18,14 @@
 //!
 //! `entries` must equal the lowered entries exactly (as a multiset, in the
 //! `PolicyEntry` display form); each `flows` line is explained and must get
-//! its verdict (and, when given, be denied in that direction); `labels` are
-//! the first policy's labels in order. Run one vector with
+//! its verdict (and, when given, be denied in that direction; `l7` or
+//! `no-l7` after an allow says whether L7 rules then filter it); `labels`
+//! are the first policy's labels in order. Run one vector with
 //! `VECTOR=V8 cargo test -p netpolkit --test vectors`.
+//!
+//! `tests/scenarios/` holds more files of the same form: netpolkit's own
+//! scenarios for the semantics of §3 (precedence, default deny, host
+//! allow, CIDR and pods, L7, tiers) and the profiles.
 
 use std::path::Path;
 
@@ -80,6 +85,7 @@ fn apply(options: &mut AnalyzeOptions, option: &str) {
         Some(("local-cluster", b)) => p.default_local_cluster = Some(b == "true"),
         Some(("node-selector-labels", b)) => p.node_selector_labels = Some(b == "true"),
         Some(("cluster-network-policy", b)) => p.cluster_network_policy = Some(b == "true"),
+        Some(("acns", b)) => p.acns = Some(b == "true"),
         Some(("cidr-match-mode", modes)) => {
             p.cidr_match_nodes = Some(modes.contains("nodes"));
             p.cidr_match_pods = Some(modes.contains("pods"));
@@ -111,10 +117,15 @@ fn run(file: &Path) -> Result<(), String> {
     }
     for flow in &vector.flows {
         let words: Vec<&str> = flow.split_whitespace().collect();
-        let (verdict, from, to, port, direction) = match words.as_slice() {
+        let (verdict, from, to, port, mark) = match words.as_slice() {
             [v, from, "->", to, port] => (*v, *from, *to, *port, None),
-            [v, from, "->", to, port, dir] => (*v, *from, *to, *port, Some(*dir)),
+            [v, from, "->", to, port, mark] => (*v, *from, *to, *port, Some(*mark)),
             _ => panic!("bad flow line `{flow}`"),
+        };
+        let (direction, l7) = match mark {
+            Some("l7") => (None, Some(true)),
+            Some("no-l7") => (None, Some(false)),
+            other => (other, None),
         };
         let query = FlowQuery {
             from: from.to_owned(),
@@ -129,7 +140,8 @@ fn run(file: &Path) -> Result<(), String> {
                     (true, false) => Some("ingress"),
                     _ => None,
                 };
-                if got != verdict || (direction.is_some() && direction != denied_at) {
+                let filtered = e.egress.l7.is_some() || e.ingress.l7.is_some();
+                if got != verdict || (direction.is_some() && direction != denied_at) || l7.is_some_and(|l| l != filtered) {
                     problems.push(format!(
                         "flow `{flow}`: got {got}{}\n      egress: {:?}\n      ingress: {:?}",
                         denied_at.map(|d| format!(" ({d})")).unwrap_or_default(),
@@ -168,11 +180,12 @@ fn run(file: &Path) -> Result<(), String> {
 
 #[test]
 fn vectors() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let dir = root.join("vectors");
     let filter = std::env::var("VECTOR").ok();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/vectors")
-        .flatten()
+    let mut files: Vec<_> = ["vectors", "scenarios"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).into_iter().flatten().flatten())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .filter(|p| {

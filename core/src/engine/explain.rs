@@ -123,8 +123,12 @@ pub struct RuleRef {
     pub path: String,
     pub verdict: &'static str,
     pub document: usize,
+    /// Byte offsets of the rule in the input.
     pub start: usize,
     pub end: usize,
+    /// The same range in UTF-16 units, for JavaScript strings and editors.
+    pub start_utf16: usize,
+    pub end_utf16: usize,
     pub line: usize,
     pub column: usize,
 }
@@ -207,6 +211,8 @@ fn rule_ref(i: usize, lowered: &Lowered, text: &str, index: &LineIndex) -> RuleR
         document: policy.document,
         start: entry.origin.span.start,
         end: entry.origin.span.end,
+        start_utf16: index.utf16(text, entry.origin.span.start),
+        end_utf16: index.utf16(text, entry.origin.span.end),
         line: at.line,
         column: at.column,
     }

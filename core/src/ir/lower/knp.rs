@@ -20,10 +20,17 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &NetworkPolicy) {
     subject.set_label(SelectorKey::new(Source::K8s, NAMESPACE), namespace.clone());
     let cluster = ctx.profile.local_cluster().map(str::to_owned);
 
+    let types: Vec<PolicyType> = spec
+        .and_then(|s| s.policy_types.as_ref())
+        .map(|t| t.iter().map(|t| t.value).collect())
+        .unwrap_or_default();
+    // Cilium consults policyTypes only for default deny (§1.5); Kubernetes
+    // ignores the rules of a direction that explicit policyTypes leave out.
+    let honoured = |t: PolicyType| ctx.profile.is_cilium() || types.is_empty() || types.contains(&t);
     let mut produced = [false, false];
     for (direction, rules) in [
-        (Direction::Ingress, spec.and_then(|s| s.ingress.as_ref())),
-        (Direction::Egress, spec.and_then(|s| s.egress.as_ref())),
+        (Direction::Ingress, spec.and_then(|s| s.ingress.as_ref()).filter(|_| honoured(PolicyType::Ingress))),
+        (Direction::Egress, spec.and_then(|s| s.egress.as_ref()).filter(|_| honoured(PolicyType::Egress))),
     ] {
         let (field, peers_field) = match direction {
             Direction::Ingress => ("ingress", "from"),
@@ -47,10 +54,6 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &NetworkPolicy) {
         }
     }
     // §1.5: default deny from policyTypes.
-    let types: Vec<PolicyType> = spec
-        .and_then(|s| s.policy_types.as_ref())
-        .map(|t| t.iter().map(|t| t.value).collect())
-        .unwrap_or_default();
     let ingress_dd = !produced[0] && (types.contains(&PolicyType::Ingress) || !types.contains(&PolicyType::Egress));
     let egress_dd = !produced[1] && types.contains(&PolicyType::Egress);
     for (direction, wanted) in [(Direction::Ingress, ingress_dd), (Direction::Egress, egress_dd)] {
