@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { format, parse, validate, version } from "netpolkit";
+import { connectivity, explain, format, parse, validate, version } from "netpolkit";
 import { COMBINED_PEERS, GRE, STREAM, TYPO, UNORDERED, UNORDERED_FORMATTED } from "./fixtures.mjs";
 
 const packageDir = new URL("./", import.meta.resolve("netpolkit/package.json"));
@@ -203,4 +203,65 @@ test("parse reads without the validation rules", () => {
   assert.deepEqual(parsed.diagnostics, [], "names are checked by validate, not by parse");
   assert.equal(validate(invalidName).diagnostics[0].code, "NP201");
   assert.equal(parse(TYPO).diagnostics[0].code, "NP101", "reading problems are still reported");
+});
+
+const SHOP = `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres, ports: [{name: pg, containerPort: 5432}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: pg}]
+`;
+
+test("explain says allow or deny, in which direction, and because of which rule", () => {
+  const allowed = explain(SHOP, { from: "shop/web", to: "shop/db", port: "pg" });
+  assert.equal(allowed.verdict, "allow");
+  assert.equal(allowed.port, 5432, "the named port is resolved on the destination");
+  assert.equal(allowed.ingress.rules[0].name, "db");
+  assert.equal(allowed.ingress.rules[0].path, "spec.ingress[0].from[0]");
+  const rule = allowed.ingress.rules[0];
+  assert.match(SHOP.slice(rule.startUtf16, rule.endUtf16), /podSelector: \{matchLabels: \{app: web\}\}/);
+  assert.equal(allowed.egress.enforced, false);
+
+  const denied = explain(SHOP, { from: "shop/db", to: "shop/db", port: "22/TCP" });
+  assert.equal(denied.verdict, "deny");
+  assert.equal(denied.ingress.verdict, "deny");
+  assert.match(denied.ingress.summary, /default deny/);
+
+  // Upstream Kubernetes vs Cilium: ipBlock and pods.
+  const block = SHOP.replace("podSelector: {matchLabels: {app: web}}", "ipBlock: {cidr: 10.244.0.0/16}") +
+    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: ip, namespace: shop, labels: {app: ip}}\nspec: {containers: [{name: c, image: x}]}\nstatus: {podIP: 10.244.3.3}\n";
+  assert.equal(explain(block, { from: "shop/ip", to: "shop/db", port: "5432" }).verdict, "deny");
+  assert.equal(explain(block, { from: "shop/ip", to: "shop/db", port: "5432" }, { profile: "upstream" }).verdict, "allow");
+});
+
+test("explain throws for endpoints the text does not have and for bad options", () => {
+  assert.throws(() => explain(SHOP, { from: "shop/nope", to: "shop/db", port: "80" }), /no pod or workload `shop\/nope`/);
+  assert.throws(() => explain(SHOP, { from: "shop/web", to: "shop/db", port: "80" }, { profile: "calico" }), Error);
+  assert.throws(() => explain(SHOP, { from: "shop/web", to: "shop/db", port: "80" }, { podCidrs: ["nonsense"] }), /not a CIDR/);
+});
+
+test("connectivity is a matrix over endpoints and ports", () => {
+  const m = connectivity(SHOP, { ports: ["22"], externals: ["203.0.113.9"] });
+  assert.deepEqual(m.endpoints, ["shop/web", "shop/db", "203.0.113.9"]);
+  assert.deepEqual(m.ports, ["TCP/22", "TCP/5432"]);
+  const [web, db, world] = [0, 1, 2];
+  const [ssh, pg] = [0, 1];
+  assert.equal(m.allowed[web][db][pg], true);
+  assert.equal(m.allowed[web][db][ssh], false);
+  assert.equal(m.allowed[world][db][pg], false);
+  assert.equal(m.allowed[db][web][ssh], true, "web is not isolated");
+  assert.ok(m.classes >= 3);
 });

@@ -11,6 +11,7 @@
 //! `Error` in one place, `error()`. Problems in the input text are never
 //! thrown: they are diagnostics in the result.
 
+pub mod analysis;
 pub mod types;
 
 use tsify::{Ts, Tsify};
@@ -69,6 +70,80 @@ pub fn format(text: &str, options: Option<Ts<FormatOptions>>) -> Result<Ts<Forma
         .map(|d| Diagnostic::from(d.locate(text, &index)))
         .collect();
     Ok(FormatResult { output, diagnostics }.into_ts()?)
+}
+
+/// Explains whether one flow is allowed, and which rules decide it, under
+/// the profile of `options` (default: the text's `ClusterProfile`, else
+/// Cilium). Throws for a malformed option or a flow that names an endpoint
+/// the text does not have.
+#[wasm_bindgen]
+pub fn explain(
+    text: &str,
+    query: Ts<analysis::FlowQuery>,
+    options: Option<Ts<analysis::AnalyzeOptions>>,
+) -> Result<Ts<analysis::ExplainResult>, JsError> {
+    panic_hook();
+    let query: analysis::FlowQuery = options_from(Some(query))?;
+    let options: analysis::AnalyzeOptions = options_from(options)?;
+    let analysis = netpolkit::analyze(
+        text,
+        &netpolkit::AnalyzeOptions {
+            profile: options.settings().map_err(error)?,
+            ..Default::default()
+        },
+    );
+    let query = netpolkit::engine::FlowQuery {
+        from: query.from,
+        to: query.to,
+        port: query.port,
+    };
+    let explanation = analysis.explain(&query).map_err(error)?;
+    Ok(analysis::ExplainResult::from(explanation.report(&analysis.lowered, text)).into_ts()?)
+}
+
+/// Which endpoints of the text (pods, controllers' pods, nodes, and the
+/// given external addresses) can reach which, on every port the policies
+/// mention (and the given ones).
+#[wasm_bindgen]
+pub fn connectivity(
+    text: &str,
+    options: Option<Ts<analysis::ConnectivityOptions>>,
+) -> Result<Ts<analysis::ConnectivityResult>, JsError> {
+    panic_hook();
+    let options: analysis::ConnectivityOptions = options_from(options)?;
+    let analysis = netpolkit::analyze(
+        text,
+        &netpolkit::AnalyzeOptions {
+            profile: options.analyze().settings().map_err(error)?,
+            ..Default::default()
+        },
+    );
+    let mut core = netpolkit::engine::ConnectivityOptions {
+        without_nodes: options.without_nodes.unwrap_or(false),
+        ..Default::default()
+    };
+    for port in options.ports.iter().flatten() {
+        core.ports.push(netpolkit::engine::parse_flow_port(port).map_err(error)?);
+    }
+    for name in options.externals.iter().flatten() {
+        let endpoint = analysis.cluster.resolve(name).map_err(error)?;
+        if endpoint.kind != netpolkit::cluster::EndpointKind::External {
+            return Err(error(format!("{name} is {} in the cluster, not an external address", endpoint.name)));
+        }
+        core.externals.push(endpoint);
+    }
+    let m = analysis.connectivity(&core);
+    let n = m.endpoints.len();
+    let allowed = (0..n)
+        .map(|i| (0..n).map(|j| (0..m.flows.len()).map(|p| m.is_allowed(i, j, p)).collect()).collect())
+        .collect();
+    Ok(analysis::ConnectivityResult {
+        endpoints: m.endpoints,
+        ports: m.ports,
+        classes: m.classes,
+        allowed,
+    }
+    .into_ts()?)
 }
 
 /// The version of netpolkit inside this package (the npm package has the same version).

@@ -242,3 +242,28 @@ fn format_keeps_a_broken_document_and_reports_why() {
 fn version_is_the_crate_version() {
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
+
+#[wasm_bindgen_test]
+fn explain_and_connectivity_work_in_the_browser() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: a}}\nspec: {containers: [{name: a, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: ns, labels: {app: b}}\nspec: {containers: [{name: b, image: x}]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: b, namespace: ns}\nspec:\n  podSelector: {matchLabels: {app: b}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: a}}}]\n    ports: [{port: 80}]\n";
+    let query = wasm_pkg::analysis::FlowQuery {
+        from: "ns/a".into(),
+        to: "ns/b".into(),
+        port: "80".into(),
+    };
+    let result = wasm_pkg::explain(text, query.into_ts().expect("query"), None)
+        .map_err(JsValue::from)
+        .expect("explain")
+        .to_rust()
+        .expect("result");
+    assert_eq!(result.verdict, wasm_pkg::analysis::Verdict::Allow);
+    assert_eq!(result.ingress.rules[0].path, "spec.ingress[0].from[0]");
+    let matrix = wasm_pkg::connectivity(text, None)
+        .map_err(JsValue::from)
+        .expect("connectivity")
+        .to_rust()
+        .expect("matrix");
+    assert_eq!(matrix.endpoints, vec!["ns/a".to_owned(), "ns/b".to_owned()]);
+    assert!(matrix.allowed[0][1][0]);
+    assert!(!matrix.allowed[1][1][0], "b does not allow itself");
+}
