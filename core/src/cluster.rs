@@ -174,7 +174,7 @@ impl Cluster {
                         name: format!("node/{name}"),
                         kind: EndpointKind::Node,
                         namespace: None,
-                        labels: Labels::new(labels.map(|(k, v)| Label::new(Source::Node, k, v)).collect()),
+                        labels: node_labels(profile, labels.map(|(k, v)| Label::new(Source::Node, k, v))),
                         pod_labels: Vec::new(),
                         ips,
                         dns_name: None,
@@ -227,7 +227,7 @@ impl Cluster {
                     name: format!("node/{node}"),
                     kind: EndpointKind::Node,
                     namespace: None,
-                    labels: Labels::default(),
+                    labels: node_labels(profile, std::iter::empty()),
                     pod_labels: Vec::new(),
                     ips: Vec::new(),
                     dns_name: None,
@@ -386,4 +386,16 @@ fn proto(p: Protocol) -> Proto {
         Protocol::Sctp => Proto::Sctp,
         _ => Proto::Tcp,
     }
+}
+
+/// A node's identity labels: its own labels (source `node`) and the
+/// cluster it belongs to, which node peers are pinned to (§2.13, C9).
+fn node_labels(profile: &Profile, labels: impl Iterator<Item = Label>) -> Labels {
+    let mut labels: Vec<Label> = labels.collect();
+    labels.push(Label::new(
+        Source::K8s,
+        "io.cilium.k8s.policy.cluster",
+        profile.cluster_name.clone(),
+    ));
+    Labels::new(labels)
 }

@@ -106,7 +106,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Why policies cannot apply at `at` at all, if they cannot.
-    fn not_enforced(&self, at: &Endpoint) -> Option<String> {
+    pub(crate) fn not_enforced(&self, at: &Endpoint) -> Option<String> {
         match at.kind {
             EndpointKind::External => Some("it is outside the cluster".to_owned()),
             _ if at.host_network => Some(if self.profile.is_cilium() {
@@ -128,9 +128,13 @@ impl<'a> Engine<'a> {
             Some(why) => return allowed(direction, Reason::NotEnforced(why)),
             None => self.selecting(at, direction),
         };
-        self.decide_with(at, direction, other, flow, &selecting)
+        let l3 = |i: usize| self.l3_matches(&self.entry(i).l3, at, other);
+        self.decide_with(at, direction, other, flow, &selecting, &l3)
     }
 
+    /// [`Engine::decide`] with the selecting entries known and the L3 test
+    /// given (`l3(entry)`: whether `other` is among the entry's peers), so
+    /// that connectivity can answer it from a table.
     pub(crate) fn decide_with(
         &self,
         at: &Endpoint,
@@ -138,6 +142,7 @@ impl<'a> Engine<'a> {
         other: &Endpoint,
         flow: &Flow,
         selecting: &[usize],
+        l3: &dyn Fn(usize) -> bool,
     ) -> DirectionVerdict {
         if selecting.is_empty() {
             return allowed(direction, Reason::NotSelected);
@@ -153,7 +158,7 @@ impl<'a> Engine<'a> {
                 .copied()
                 .filter(|&i| {
                     let e = self.entry(i);
-                    e.tier == tier && self.l3_matches(&e.l3, at, other) && self.l4_matches(e, flow, destination)
+                    e.tier == tier && self.l4_matches(e, flow, destination) && l3(i)
                 })
                 .collect();
             matching.sort_by(|a, b| self.entry(*a).priority.total_cmp(&self.entry(*b).priority));
@@ -231,7 +236,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether `other` is the node `at` runs on (the `host` entity for `at`).
-    fn is_local_host(&self, at: &Endpoint, other: &Endpoint) -> bool {
+    pub(crate) fn is_local_host(&self, at: &Endpoint, other: &Endpoint) -> bool {
         other.is_node_like() && other.node.is_some() && other.node == at.node
     }
 

@@ -68,7 +68,7 @@ pub enum Subject {
 }
 
 /// One peer of an entry's L3 list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Peer {
     /// Identities matched by a selector (pods, reserved identities).
     Selector(Selector),
@@ -86,7 +86,7 @@ pub enum Peer {
 }
 
 /// A `toFQDNs` selector.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FqdnMatch {
     Name(String),
     Pattern(String),

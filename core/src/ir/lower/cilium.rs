@@ -139,7 +139,7 @@ fn l3(ctx: &Ctx, rule: &PeerRule, namespace: Option<&str>, init_subject: bool, h
     }
     for n in rule.nodes.iter().flat_map(|l| l.iter()) {
         // §2.13: node selector + reserved:remote-node + cluster label (C9).
-        let selector = cilium_selector(&n.value, Source::Node);
+        let selector = super::kcnp::node_selector(cilium_selector(&n.value, Source::Node), ctx.profile.local_cluster());
         peers.push(Peer::Nodes {
             selector,
             include_local: false,

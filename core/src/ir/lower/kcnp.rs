@@ -43,15 +43,15 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &ClusterNetworkPolicy) {
             }
             let l4 = protocols(rule);
             let priority = base + i as f64 / 100.0;
-            let l3 = if peers.is_empty() {
+            let (verdict, l3) = if peers.is_empty() {
                 // A peer with nothing identifiable fails closed: Accept is
-                // skipped, Deny and Pass match everything.
+                // skipped, Deny and Pass deny everything.
                 if verdict == Verdict::Allow {
                     continue;
                 }
-                L3::Peers(vec![Peer::Selector(Selector::wildcard())])
+                (Verdict::Deny, L3::Peers(vec![Peer::Selector(Selector::wildcard())]))
             } else {
-                L3::Peers(peers)
+                (verdict, L3::Peers(peers))
             };
             let origin = Origin {
                 policy: ctx.policy,
@@ -60,14 +60,8 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &ClusterNetworkPolicy) {
                 rule: Some(i),
             };
             if !domains.is_empty() && verdict == Verdict::Allow {
-                ctx.entries.push(dns_proxy_entry(
-                    &subject,
-                    tier,
-                    priority,
-                    &domains,
-                    origin.clone(),
-                    cluster.as_deref(),
-                ));
+                ctx.entries
+                    .push(dns_proxy_entry(&subject, tier, priority, &domains, origin.clone()));
             }
             ctx.entries.push(PolicyEntry {
                 subject: Subject::Endpoints(subject.clone()),
@@ -124,7 +118,7 @@ fn peer(p: &ClusterNetworkPolicyPeer, cluster: Option<&str>, domains: &mut Vec<S
     }
     if let Some(n) = &p.nodes {
         out.push(Peer::Nodes {
-            selector: k8s_selector(Some(&n.value), "").with_source(Source::Node),
+            selector: node_selector(k8s_selector(Some(&n.value), "").with_source(Source::Node), cluster),
             include_local: true,
         });
     }
@@ -148,6 +142,16 @@ fn peer(p: &ClusterNetworkPolicyPeer, cluster: Option<&str>, domains: &mut Vec<S
         out.push(Peer::Fqdn(pattern));
     }
     out
+}
+
+/// Node peers are pinned to the local cluster like pod peers (§4 K08).
+pub(super) fn node_selector(mut s: Selector, cluster: Option<&str>) -> Selector {
+    if let Some(cluster) = cluster {
+        if !s.mentions(CLUSTER) {
+            s.add_label(SelectorKey::new(Source::K8s, CLUSTER), cluster);
+        }
+    }
+    s
 }
 
 fn protocols(rule: &model::ClusterNetworkPolicyRule) -> Vec<PortRule> {
@@ -200,40 +204,28 @@ fn protocols(rule: &model::ClusterNetworkPolicyRule) -> Vec<PortRule> {
 
 /// The extra allow a domainNames rule needs: DNS to kube-dns on its named
 /// ports `dns` and `dns-tcp`, proxied so the names can be learnt (§3.5).
-fn dns_proxy_entry(
-    subject: &Selector,
-    tier: Tier,
-    priority: f64,
-    domains: &[String],
-    origin: Origin,
-    cluster: Option<&str>,
-) -> PolicyEntry {
+fn dns_proxy_entry(subject: &Selector, tier: Tier, priority: f64, domains: &[String], origin: Origin) -> PolicyEntry {
+    // Cilium builds this selector from the bare `k8s-app=kube-dns` (source
+    // `any`), with no namespace or cluster requirement (§4 K10).
     let mut kube_dns = Selector::wildcard();
-    kube_dns.add_label(SelectorKey::new(Source::K8s, "k8s-app"), "kube-dns");
-    kube_dns.add_expression(SelectorKey::new(Source::K8s, NAMESPACE), Op::Exists, vec![]);
-    if let Some(cluster) = cluster {
-        kube_dns.add_label(SelectorKey::new(Source::K8s, CLUSTER), cluster);
-    }
-    let l7 = L7 {
-        protocol: "dns".to_owned(),
-        rules: domains.to_vec(),
+    kube_dns.add_label(SelectorKey::new(Source::Any, "k8s-app"), "kube-dns");
+    let named = |name: &str| PortProto {
+        port: PortNumber::Named(name.to_owned()),
+        end_port: None,
+        protocol: Proto::Any,
     };
     PolicyEntry {
         subject: Subject::Endpoints(subject.clone()),
         direction: Direction::Egress,
         verdict: Verdict::Allow,
         l3: L3::Peers(vec![Peer::Selector(kube_dns)]),
-        l4: ["dns", "dns-tcp"]
-            .iter()
-            .map(|name| PortRule {
-                ports: vec![PortProto {
-                    port: PortNumber::Named((*name).to_owned()),
-                    end_port: None,
-                    protocol: Proto::Any,
-                }],
-                l7: Some(l7.clone()),
-            })
-            .collect(),
+        l4: vec![PortRule {
+            ports: vec![named("dns"), named("dns-tcp")],
+            l7: Some(L7 {
+                protocol: "dns".to_owned(),
+                rules: domains.to_vec(),
+            }),
+        }],
         default_deny: false,
         tier,
         priority,

@@ -29,8 +29,16 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &NetworkPolicy) {
     let honoured = |t: PolicyType| ctx.profile.is_cilium() || types.is_empty() || types.contains(&t);
     let mut produced = [false, false];
     for (direction, rules) in [
-        (Direction::Ingress, spec.and_then(|s| s.ingress.as_ref()).filter(|_| honoured(PolicyType::Ingress))),
-        (Direction::Egress, spec.and_then(|s| s.egress.as_ref()).filter(|_| honoured(PolicyType::Egress))),
+        (
+            Direction::Ingress,
+            spec.and_then(|s| s.ingress.as_ref())
+                .filter(|_| honoured(PolicyType::Ingress)),
+        ),
+        (
+            Direction::Egress,
+            spec.and_then(|s| s.egress.as_ref())
+                .filter(|_| honoured(PolicyType::Egress)),
+        ),
     ] {
         let (field, peers_field) = match direction {
             Direction::Ingress => ("ingress", "from"),

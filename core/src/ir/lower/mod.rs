@@ -15,7 +15,7 @@ mod ports;
 use std::collections::BTreeSet;
 
 use super::{Label, PolicyEntry, PolicyInfo, Source};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::model::{Document, Kind, Manifest, ObjectMeta, Service};
 use crate::profile::{Profile, ProfileKind};
 
@@ -74,7 +74,9 @@ pub fn lower(documents: &[Document], diagnostics: &[Diagnostic], profile: &Profi
             });
             continue;
         }
-        if let Some(reason) = not_enforced(kind, document, profile) {
+        if let Some(reason) =
+            rejected_by_agent(kind, document, diagnostics, profile).or_else(|| not_enforced(kind, document, profile))
+        {
             out.skipped.push(Skipped { policy: info, reason });
             continue;
         }
@@ -103,6 +105,35 @@ pub(super) struct Ctx<'a> {
     pub profile: &'a Profile,
     pub services: &'a [&'a Service],
     pub entries: &'a mut Vec<PolicyEntry>,
+}
+
+/// Why the Cilium agent would refuse a policy the API server let through:
+/// features behind agent flags the profile leaves off (§2.12), and, for
+/// documents lowered despite errors, a NetworkPolicy with an unknown
+/// protocol (§1.6: the whole policy is rejected, so it selects nothing).
+fn rejected_by_agent(kind: Kind, document: &Document, diagnostics: &[Diagnostic], profile: &Profile) -> Option<String> {
+    if !profile.is_cilium() {
+        return None;
+    }
+    let unknown_protocol = kind == Kind::NetworkPolicy
+        && diagnostics.iter().any(|d| {
+            d.document == Some(document.index) && d.code == Code::UnsupportedValue && d.path.ends_with(".protocol")
+        });
+    if unknown_protocol {
+        return Some("Cilium rejects the whole NetworkPolicy: one of its ports has an unknown protocol".to_owned());
+    }
+    if !profile.node_selector_labels && uses_nodes(document) {
+        return Some(
+            "Cilium refuses node peers (fromNodes/toNodes, nodes) unless --enable-node-selector-labels is on"
+                .to_owned(),
+        );
+    }
+    if !profile.l7_proxy && (uses_l7_or_fqdn(document) || uses_domain_names(document)) {
+        return Some(
+            "Cilium refuses L7 and FQDN rules when the L7 proxy is disabled (--enable-l7-proxy=false)".to_owned(),
+        );
+    }
+    None
 }
 
 /// Why a profile does not enforce this policy at all, if it does not.
@@ -149,6 +180,36 @@ fn uses_l7(document: &Document) -> bool {
                 })
             })
         })
+    })
+}
+
+fn uses_nodes(document: &Document) -> bool {
+    match &document.manifest {
+        Manifest::CiliumNetworkPolicy(p) | Manifest::CiliumClusterwideNetworkPolicy(p) => p.rules().any(|(_, rule)| {
+            rule.sections()
+                .iter()
+                .any(|(_, _, _, list)| list.is_some_and(|l| l.iter().any(|r| r.nodes.is_some())))
+        }),
+        Manifest::ClusterNetworkPolicy(p) => kcnp_peers(p).any(|peer| peer.nodes.is_some()),
+        _ => false,
+    }
+}
+
+fn uses_domain_names(document: &Document) -> bool {
+    match &document.manifest {
+        Manifest::ClusterNetworkPolicy(p) => kcnp_peers(p).any(|peer| peer.domain_names.is_some()),
+        _ => false,
+    }
+}
+
+fn kcnp_peers(p: &crate::model::ClusterNetworkPolicy) -> impl Iterator<Item = &crate::model::ClusterNetworkPolicyPeer> {
+    p.spec.iter().flat_map(|spec| {
+        [spec.ingress.as_ref(), spec.egress.as_ref()]
+            .into_iter()
+            .flatten()
+            .flat_map(|l| l.iter())
+            .flat_map(|rule| rule.peers.iter().flat_map(|l| l.iter()))
+            .map(|peer| &peer.value)
     })
 }
 
