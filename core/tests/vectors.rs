@@ -141,7 +141,10 @@ fn run(file: &Path) -> Result<(), String> {
                     _ => None,
                 };
                 let filtered = e.egress.l7.is_some() || e.ingress.l7.is_some();
-                if got != verdict || (direction.is_some() && direction != denied_at) || l7.is_some_and(|l| l != filtered) {
+                if got != verdict
+                    || (direction.is_some() && direction != denied_at)
+                    || l7.is_some_and(|l| l != filtered)
+                {
                     problems.push(format!(
                         "flow `{flow}`: got {got}{}\n      egress: {:?}\n      ingress: {:?}",
                         denied_at.map(|d| format!(" ({d})")).unwrap_or_default(),
