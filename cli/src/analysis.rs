@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use ipnet::IpNet;
 use netpolkit::engine::{ConnectivityOptions, FlowQuery};
 use netpolkit::profile::{ProfileKind, ProfileSettings};
-use netpolkit::{AnalyzeOptions, CiliumVersion, Severity};
+use netpolkit::{AnalyzeOptions, CiliumVersion, Severity, SourceMap};
 
 use crate::input::Input;
 
@@ -81,20 +81,14 @@ impl ProfileArgs {
     }
 }
 
-/// All inputs as one text (documents separated), so that policies and
-/// workloads from different files meet.
-fn combined(inputs: &[Input]) -> String {
-    let mut text = String::new();
+/// All inputs as one text, so that policies and workloads from different
+/// files meet; locations map back to the files.
+fn combined(inputs: &[Input]) -> SourceMap {
+    let mut sources = SourceMap::default();
     for input in inputs {
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        if !text.is_empty() {
-            text.push_str("---\n");
-        }
-        text.push_str(&input.text);
+        sources.add(&input.name, &input.text);
     }
-    text
+    sources
 }
 
 fn usage(message: String) -> ExitCode {
@@ -130,9 +124,9 @@ pub fn explain(inputs: &[Input], from: &str, to: &str, port: &str, json: bool, p
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let text = combined(inputs);
+    let sources = combined(inputs);
     let analysis = netpolkit::analyze(
-        &text,
+        sources.text(),
         &AnalyzeOptions {
             profile: settings,
             ..AnalyzeOptions::default()
@@ -149,11 +143,12 @@ pub fn explain(inputs: &[Input], from: &str, to: &str, port: &str, json: bool, p
         Err(e) => return usage(e),
     };
     let out = if json {
-        let mut s = serde_json::to_string_pretty(&explanation.report(&analysis.lowered, &text)).unwrap_or_default();
+        let mut s =
+            serde_json::to_string_pretty(&explanation.report_in(&analysis.lowered, &sources)).unwrap_or_default();
         s.push('\n');
         s
     } else {
-        explanation.text(&analysis.lowered, &text)
+        explanation.text_in(&analysis.lowered, &sources)
     };
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     // Like `check`, the exit code carries the answer: 0 allowed, 1 denied.
@@ -184,9 +179,9 @@ pub fn connectivity(
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let text = combined(inputs);
+    let sources = combined(inputs);
     let analysis = netpolkit::analyze(
-        &text,
+        sources.text(),
         &AnalyzeOptions {
             profile: settings,
             ..AnalyzeOptions::default()

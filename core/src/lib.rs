@@ -36,7 +36,7 @@ pub use analysis::{analyze, Analysis, AnalyzeOptions};
 pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, RefusedBy, Severity};
 pub use model::{Document, Kind, Manifest};
 pub use report::{report, DocumentInfo, Report, Summary};
-pub use source::{LineCol, LineIndex, Span};
+pub use source::{LineCol, LineIndex, Location, SourceMap, Span};
 pub use version::CiliumVersion;
 
 /// What the checks assume about the cluster.

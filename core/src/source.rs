@@ -132,6 +132,92 @@ impl LineIndex {
     }
 }
 
+/// Several named texts read as one, as a command line reads its files:
+/// policies and workloads from different files meet in one analysis, and
+/// a location in the joined text maps back to its file and line.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    text: String,
+    /// Name and byte offset of each part in `text`.
+    parts: Vec<(String, usize)>,
+    index: Option<LineIndex>,
+}
+
+/// Where a byte of a [`SourceMap`] comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location<'a> {
+    /// The part's name, `None` for a text given alone.
+    pub name: Option<&'a str>,
+    /// 1-based, within the part.
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceMap {
+    /// One unnamed text: locations are plain lines.
+    pub fn single(text: &str) -> Self {
+        SourceMap {
+            text: text.to_owned(),
+            parts: Vec::new(),
+            index: Some(LineIndex::new(text)),
+        }
+    }
+
+    /// Appends a named text as documents of its own (a `---` separates it
+    /// from the previous part).
+    pub fn add(&mut self, name: &str, text: &str) {
+        if !self.text.is_empty() {
+            if !self.text.ends_with('\n') {
+                self.text.push('\n');
+            }
+            self.text.push_str("---\n");
+        }
+        self.parts.push((name.to_owned(), self.text.len()));
+        self.text.push_str(text);
+        self.index = Some(LineIndex::new(&self.text));
+    }
+
+    /// The joined text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The file, line and column of byte `offset` of the joined text.
+    pub fn locate(&self, offset: usize) -> Location<'_> {
+        let index = match &self.index {
+            Some(index) => std::borrow::Cow::Borrowed(index),
+            None => std::borrow::Cow::Owned(LineIndex::new(&self.text)),
+        };
+        let at = index.line_col(&self.text, offset);
+        let part = self.parts.partition_point(|(_, start)| *start <= offset).checked_sub(1);
+        match part.map(|p| &self.parts[p]) {
+            Some((name, start)) => {
+                let first = index.line_col(&self.text, *start).line;
+                Location {
+                    name: Some(name),
+                    line: at.line - first + 1,
+                    column: at.column,
+                }
+            }
+            None => Location {
+                name: None,
+                line: at.line,
+                column: at.column,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Location<'_> {
+    /// `policies.yaml:12` or `line 12`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name {
+            Some(name) => write!(f, "{name}:{}", self.line),
+            None => write!(f, "line {}", self.line),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +265,18 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(index.line_span(text, 1), Span::new(0, 1));
         assert_eq!(index.line_span(text, 2), Span::new(3, 4));
+    }
+
+    #[test]
+    fn source_map_locates_lines_in_their_file() {
+        let mut map = SourceMap::default();
+        map.add("a.yaml", "kind: A\nx: 1");
+        map.add("b.yaml", "kind: B\n---\nkind: C\n");
+        assert_eq!(map.text(), "kind: A\nx: 1\n---\nkind: B\n---\nkind: C\n");
+        let c = map.text().find("kind: C").expect("C");
+        let at = map.locate(c + 2);
+        assert_eq!((at.name, at.line, at.column), (Some("b.yaml"), 3, 3));
+        assert_eq!(map.locate(9).to_string(), "a.yaml:2");
+        assert_eq!(SourceMap::single("a\nb").locate(2).to_string(), "line 2");
     }
 }

@@ -6,7 +6,7 @@ use super::{DirectionVerdict, Engine, Flow, Reason};
 use crate::cluster::Endpoint;
 use crate::ir::{Lowered, Proto, Verdict};
 use crate::model::Direction;
-use crate::source::LineIndex;
+use crate::source::{LineIndex, Location, SourceMap};
 
 /// A flow as a user names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +129,10 @@ pub struct RuleRef {
     /// The same range in UTF-16 units, for JavaScript strings and editors.
     pub start_utf16: usize,
     pub end_utf16: usize,
+    /// The file the rule is in, when the input was several files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based, within the file.
     pub line: usize,
     pub column: usize,
 }
@@ -167,7 +171,13 @@ pub struct ExplainReport {
 impl Explanation {
     /// The report of this explanation; `text` is the input it came from.
     pub fn report(&self, lowered: &Lowered, text: &str) -> ExplainReport {
-        let index = LineIndex::new(text);
+        self.report_in(lowered, &SourceMap::single(text))
+    }
+
+    /// The report, with rule locations in the files the input was joined from.
+    pub fn report_in(&self, lowered: &Lowered, sources: &SourceMap) -> ExplainReport {
+        let index = LineIndex::new(sources.text());
+        let (text, index) = (sources, &index);
         ExplainReport {
             verdict: if self.allowed { "allow" } else { "deny" },
             from: self.from.name.clone(),
@@ -182,7 +192,12 @@ impl Explanation {
 
     /// The explanation as a few readable lines.
     pub fn text(&self, lowered: &Lowered, input: &str) -> String {
-        let report = self.report(lowered, input);
+        self.text_in(lowered, &SourceMap::single(input))
+    }
+
+    /// [`Explanation::text`] for an input joined from files.
+    pub fn text_in(&self, lowered: &Lowered, sources: &SourceMap) -> String {
+        let report = self.report_in(lowered, sources);
         format!(
             "{} {} -> {} {} ({})\n  egress at {}: {}\n  ingress at {}: {}\n",
             report.verdict.to_uppercase(),
@@ -198,10 +213,11 @@ impl Explanation {
     }
 }
 
-fn rule_ref(i: usize, lowered: &Lowered, text: &str, index: &LineIndex) -> RuleRef {
+fn rule_ref(i: usize, lowered: &Lowered, sources: &SourceMap, index: &LineIndex) -> RuleRef {
+    let text = sources.text();
     let entry = &lowered.entries[i];
     let policy = &lowered.policies[entry.origin.policy];
-    let at = index.line_col(text, entry.origin.span.start);
+    let at = sources.locate(entry.origin.span.start);
     RuleRef {
         kind: policy.kind.name(),
         namespace: policy.namespace.clone(),
@@ -213,6 +229,7 @@ fn rule_ref(i: usize, lowered: &Lowered, text: &str, index: &LineIndex) -> RuleR
         end: entry.origin.span.end,
         start_utf16: index.utf16(text, entry.origin.span.start),
         end_utf16: index.utf16(text, entry.origin.span.end),
+        file: at.name.map(str::to_owned),
         line: at.line,
         column: at.column,
     }
@@ -225,10 +242,15 @@ fn describe(r: &RuleRef) -> String {
         None => format!("{} {}", r.kind, r.name),
     };
     let rule = r.path.strip_prefix("spec.").unwrap_or(&r.path);
+    let at = Location {
+        name: r.file.as_deref(),
+        line: r.line,
+        column: r.column,
+    };
     if rule == "spec" {
-        format!("{name} (line {})", r.line)
+        format!("{name} ({at})")
     } else {
-        format!("{name}, {rule} (line {})", r.line)
+        format!("{name}, {rule} ({at})")
     }
 }
 
@@ -249,7 +271,7 @@ fn direction_report(
     at: &Endpoint,
     flow: &Flow,
     lowered: &Lowered,
-    text: &str,
+    text: &SourceMap,
     index: &LineIndex,
 ) -> DirectionReport {
     let refs =

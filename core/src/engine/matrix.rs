@@ -10,7 +10,9 @@ use super::{Connectivity, Flow};
 pub enum MatrixFormat {
     /// One table per port: rows are sources, columns destinations.
     Text,
-    /// `{endpoints, ports, allowed: [from][to][port]}`.
+    /// `{endpoints, ports, classes, allowed: {PORT: [row per source]}}`,
+    /// where character `to` of a row is `1` (allowed) or `0` (denied): a
+    /// thousand pods make a few megabytes, not a nested array of millions.
     Json,
     /// `from,to,protocol,port,verdict`, one line per pair and port.
     Csv,
@@ -74,11 +76,19 @@ pub fn render_matrix(m: &Connectivity, format: MatrixFormat) -> String {
             }
         }
         MatrixFormat::Json => {
-            let allowed: Vec<Vec<Vec<bool>>> = (0..n)
-                .map(|i| {
-                    (0..n)
-                        .map(|j| (0..m.flows.len()).map(|p| m.is_allowed(i, j, p)).collect())
-                        .collect()
+            let allowed: serde_json::Map<String, serde_json::Value> = m
+                .ports
+                .iter()
+                .enumerate()
+                .map(|(p, port)| {
+                    let rows = (0..n)
+                        .map(|i| {
+                            (0..n)
+                                .map(|j| if m.is_allowed(i, j, p) { '1' } else { '0' })
+                                .collect::<String>()
+                        })
+                        .collect::<Vec<_>>();
+                    (port.clone(), serde_json::json!(rows))
                 })
                 .collect();
             let value = serde_json::json!({
