@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::ir::{Label, Labels, Proto, Source};
+use crate::ir::{is_cilium_derived, Label, Labels, Proto, Source};
 use crate::model::{Document, IntOrString, Kind, Manifest, ObjectMeta, PodFacts, Protocol};
 use crate::profile::{identity_relevant, Profile};
 use crate::source::Span;
@@ -174,7 +174,7 @@ impl Cluster {
                         name: format!("node/{name}"),
                         kind: EndpointKind::Node,
                         namespace: None,
-                        labels: node_labels(profile, labels.map(|(k, v)| Label::new(Source::Node, k, v))),
+                        labels: Labels::new(labels.map(|(k, v)| Label::new(Source::Node, k, v)).collect()),
                         pod_labels: Vec::new(),
                         ips,
                         dns_name: None,
@@ -227,7 +227,7 @@ impl Cluster {
                     name: format!("node/{node}"),
                     kind: EndpointKind::Node,
                     namespace: None,
-                    labels: node_labels(profile, std::iter::empty()),
+                    labels: Labels::default(),
                     pod_labels: Vec::new(),
                     ips: Vec::new(),
                     dns_name: None,
@@ -304,7 +304,12 @@ impl Cluster {
         let mut labels: Vec<Label> = pod_labels
             .iter()
             .filter(|(k, _)| !profile.identity_label_filter || identity_relevant(k))
-            .map(|(k, v)| Label::new(Source::K8s, k, v))
+            .filter_map(|(k, v)| match (is_cilium_derived(k), profile.is_cilium()) {
+                (false, _) => Some(Label::new(Source::K8s, k, v)),
+                // Cilium sets these itself, over whatever the pod says.
+                (true, true) => None,
+                (true, false) => Some(Label::new(Source::pod_label(), k, v)),
+            })
             .collect();
         labels.push(Label::new(Source::K8s, NAMESPACE, namespace));
         // Kubernetes labels every namespace with its name.
@@ -386,16 +391,4 @@ fn proto(p: Protocol) -> Proto {
         Protocol::Sctp => Proto::Sctp,
         _ => Proto::Tcp,
     }
-}
-
-/// A node's identity labels: its own labels (source `node`) and the
-/// cluster it belongs to, which node peers are pinned to (§2.13, C9).
-fn node_labels(profile: &Profile, labels: impl Iterator<Item = Label>) -> Labels {
-    let mut labels: Vec<Label> = labels.collect();
-    labels.push(Label::new(
-        Source::K8s,
-        "io.cilium.k8s.policy.cluster",
-        profile.cluster_name.clone(),
-    ));
-    Labels::new(labels)
 }

@@ -209,7 +209,7 @@ impl Profile {
             ProfileKind::AzureNpm => "Azure Network Policy Manager".to_owned(),
             ProfileKind::Cilium | ProfileKind::Aks => {
                 let mut s = if self.kind == ProfileKind::Aks {
-                    format!("AKS with Azure CNI powered by Cilium (Cilium {})", self.cilium_version)
+                    format!("AKS, Azure CNI powered by Cilium {}", self.cilium_version)
                 } else {
                     format!("Cilium {}", self.cilium_version)
                 };

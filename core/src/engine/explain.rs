@@ -137,6 +137,27 @@ pub struct RuleRef {
     pub column: usize,
 }
 
+/// Why a direction has its verdict, in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonKind {
+    /// The rules allow or deny the flow.
+    Decided,
+    /// The rules select the endpoint and none allows the flow.
+    DefaultDeny,
+    /// Cilium lets the local node in.
+    Host,
+    /// Selected, but no policy asks for default deny.
+    NotDefaultDeny,
+    NotSelected,
+    /// Nothing applies to this kind of endpoint.
+    NotEnforced,
+    /// Azure NPM never blocks egress to the pod's own node.
+    NodeEgress,
+    /// Azure NPM does not enforce ingress through some services.
+    ServiceBypass,
+}
+
 /// One direction, for front ends.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,9 +167,11 @@ pub struct DirectionReport {
     pub verdict: &'static str,
     /// Whether any policy applies there in this direction.
     pub enforced: bool,
+    pub reason: ReasonKind,
     /// A sentence: "allowed by CiliumNetworkPolicy shop/api, egress[0] (line 12)".
     pub summary: String,
-    /// The rules that decided, or that put the endpoint into default deny.
+    /// With reason `decided`, the rules that decided; otherwise the rules
+    /// that select the endpoint (their own verdicts may not be this one).
     pub rules: Vec<RuleRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub l7: Vec<String>,
@@ -177,7 +200,6 @@ impl Explanation {
     /// The report, with rule locations in the files the input was joined from.
     pub fn report_in(&self, lowered: &Lowered, sources: &SourceMap) -> ExplainReport {
         let index = LineIndex::new(sources.text());
-        let (text, index) = (sources, &index);
         ExplainReport {
             verdict: if self.allowed { "allow" } else { "deny" },
             from: self.from.name.clone(),
@@ -185,8 +207,8 @@ impl Explanation {
             protocol: self.flow.protocol.as_str(),
             port: self.flow.port,
             profile: self.profile.clone(),
-            egress: direction_report(&self.egress, &self.from, &self.flow, lowered, text, &index),
-            ingress: direction_report(&self.ingress, &self.to, &self.flow, lowered, text, &index),
+            egress: direction_report(&self.egress, &self.from, &self.flow, lowered, sources, &index),
+            ingress: direction_report(&self.ingress, &self.to, &self.flow, lowered, sources, &index),
         }
     }
 
@@ -271,11 +293,21 @@ fn direction_report(
     at: &Endpoint,
     flow: &Flow,
     lowered: &Lowered,
-    text: &SourceMap,
+    sources: &SourceMap,
     index: &LineIndex,
 ) -> DirectionReport {
     let refs =
-        |entries: &[usize]| -> Vec<RuleRef> { entries.iter().map(|&i| rule_ref(i, lowered, text, index)).collect() };
+        |entries: &[usize]| -> Vec<RuleRef> { entries.iter().map(|&i| rule_ref(i, lowered, sources, index)).collect() };
+    let reason = match &v.reason {
+        Reason::NotSelected => ReasonKind::NotSelected,
+        Reason::NotEnforced(_) => ReasonKind::NotEnforced,
+        Reason::Decided { .. } => ReasonKind::Decided,
+        Reason::HostAllowed { .. } => ReasonKind::Host,
+        Reason::DefaultDeny { .. } => ReasonKind::DefaultDeny,
+        Reason::NotDefaultDeny { .. } => ReasonKind::NotDefaultDeny,
+        Reason::NodeEgress => ReasonKind::NodeEgress,
+        Reason::ServiceBypass { .. } => ReasonKind::ServiceBypass,
+    };
     let (enforced, summary, rules) = match &v.reason {
         Reason::NotSelected => (false, "allowed: no policy selects it".to_owned(), Vec::new()),
         Reason::NotEnforced(why) => (false, format!("allowed: no policy applies, {why}"), Vec::new()),
@@ -333,6 +365,7 @@ fn direction_report(
         at: at.name.clone(),
         verdict: if v.allowed { "allow" } else { "deny" },
         enforced,
+        reason,
         summary,
         rules,
         l7,

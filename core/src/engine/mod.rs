@@ -7,7 +7,7 @@ mod explain;
 mod matrix;
 
 pub use connectivity::{Connectivity, ConnectivityOptions};
-pub use explain::{parse_port, DirectionReport, ExplainReport, Explanation, FlowQuery, PortSpec, RuleRef};
+pub use explain::{parse_port, DirectionReport, ExplainReport, Explanation, FlowQuery, PortSpec, ReasonKind, RuleRef};
 pub use matrix::{parse_flow_port, render_matrix, MatrixFormat};
 
 use crate::cluster::{Cluster, Endpoint, EndpointKind};
@@ -242,7 +242,8 @@ impl<'a> Engine<'a> {
 
     /// The identity labels `other` has as seen from `at`: a node (or a
     /// host-network pod) is `reserved:host` on its own node and
-    /// `reserved:remote-node` elsewhere.
+    /// `reserved:remote-node` elsewhere; only with node selector labels on
+    /// does it also carry its node's labels and its cluster (§2.13, C9).
     fn identity<'o>(&self, at: &Endpoint, other: &'o Endpoint) -> std::borrow::Cow<'o, Labels> {
         if other.is_node_like() {
             let reserved = if self.is_local_host(at, other) {
@@ -250,15 +251,22 @@ impl<'a> Engine<'a> {
             } else {
                 "remote-node"
             };
-            let node_labels = self
-                .cluster
-                .endpoints
-                .iter()
-                .find(|e| e.kind == EndpointKind::Node && e.node == other.node)
-                .map(|n| n.labels.iter().cloned().collect::<Vec<_>>())
-                .unwrap_or_default();
-            let mut labels = node_labels;
-            labels.push(Label::new(Source::Reserved, reserved, ""));
+            let mut labels = vec![Label::new(Source::Reserved, reserved, "")];
+            if self.profile.node_selector_labels {
+                if let Some(node) = self
+                    .cluster
+                    .endpoints
+                    .iter()
+                    .find(|e| e.kind == EndpointKind::Node && e.node == other.node)
+                {
+                    labels.extend(node.labels.iter().cloned());
+                }
+                labels.push(Label::new(
+                    Source::K8s,
+                    "io.cilium.k8s.policy.cluster",
+                    self.profile.cluster_name.clone(),
+                ));
+            }
             return std::borrow::Cow::Owned(Labels::new(labels));
         }
         std::borrow::Cow::Borrowed(&other.labels)
@@ -272,6 +280,12 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn peer_matches(&self, peer: &Peer, at: &Endpoint, other: &Endpoint) -> bool {
         match peer {
+            // Kubernetes: a pod or namespace selector selects pods, never
+            // nodes or outside addresses; only an absent `from`/`to` (the
+            // wildcard) admits everything. Cilium matches identities (§1.4).
+            Peer::Selector(s) if !self.profile.is_cilium() => {
+                s.is_wildcard() || (other.is_pod() && s.matches(&other.labels))
+            }
             Peer::Selector(s) => s.matches(&self.identity(at, other)),
             Peer::Cidr { cidr, except } => {
                 let applies = match other.kind {

@@ -23,7 +23,21 @@ pub enum Source {
     Other(String),
 }
 
+/// Label keys Cilium derives for every pod itself (namespace, namespace
+/// labels, cluster, service account): a pod label of the same key never
+/// reaches its identity.
+pub fn is_cilium_derived(key: &str) -> bool {
+    key == "io.kubernetes.pod.namespace" || key.starts_with("io.cilium.k8s.")
+}
+
 impl Source {
+    /// Under Kubernetes' own semantics, where pods are selected by the
+    /// labels they carry, a pod's own label with a key Cilium derives:
+    /// kept apart from the derived labels so the two never meet.
+    pub fn pod_label() -> Source {
+        Source::Other("pod".to_owned())
+    }
+
     pub fn parse(prefix: &str) -> Source {
         match prefix {
             "k8s" => Source::K8s,
@@ -185,9 +199,9 @@ impl Selector {
         }
     }
 
-    /// Replaces (or adds) `key=value`.
+    /// Replaces (or adds) `key=value` (same source and key).
     pub fn set_label(&mut self, key: SelectorKey, value: impl Into<String>) {
-        self.match_labels.retain(|(k, _)| k.key != key.key);
+        self.match_labels.retain(|(k, _)| *k != key);
         self.match_labels.push((key, value.into()));
         self.match_labels.sort();
     }

@@ -3,7 +3,9 @@
 
 use super::ports::{k8s_selector, knp_port};
 use super::Ctx;
-use crate::ir::{Origin, Peer, PolicyEntry, PortRule, Selector, SelectorKey, Source, Subject, Tier, Verdict, L3};
+use crate::ir::{
+    is_cilium_derived, Origin, Peer, PolicyEntry, PortRule, Selector, SelectorKey, Source, Subject, Tier, Verdict, L3,
+};
 use crate::model::{Direction, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, PolicyType, Spanned};
 use crate::source::Span;
 
@@ -16,9 +18,13 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &NetworkPolicy) {
     let spec = policy.spec.as_ref();
     let spec_span = spec.map_or(policy.metadata.span, |s| s.span);
     // §1.3: the pod selector in the k8s source, plus the policy's namespace.
-    let mut subject = k8s_selector(spec.and_then(|s| s.pod_selector.as_ref()).map(|s| &s.value), "");
+    let mut subject = pod_selector(
+        spec.and_then(|s| s.pod_selector.as_ref()).map(|s| &s.value),
+        ctx.profile.is_cilium(),
+    );
     subject.set_label(SelectorKey::new(Source::K8s, NAMESPACE), namespace.clone());
     let cluster = ctx.profile.local_cluster().map(str::to_owned);
+    let cilium = ctx.profile.is_cilium();
 
     let types: Vec<PolicyType> = spec
         .and_then(|s| s.policy_types.as_ref())
@@ -46,7 +52,7 @@ pub(super) fn lower(ctx: &mut Ctx, policy: &NetworkPolicy) {
         };
         for (i, rule) in rules.iter().flat_map(|l| l.iter()).enumerate() {
             let path = format!("spec.{field}[{i}]");
-            for (l3, peer_path, span) in rule_peers(rule, &namespace, cluster.as_deref(), &path, peers_field) {
+            for (l3, peer_path, span) in rule_peers(rule, &namespace, cluster.as_deref(), cilium, &path, peers_field) {
                 ctx.entries.push(entry(
                     ctx.policy,
                     &subject,
@@ -119,6 +125,7 @@ fn rule_peers(
     rule: &Spanned<NetworkPolicyRule>,
     namespace: &str,
     cluster: Option<&str>,
+    cilium: bool,
     path: &str,
     peers_field: &str,
 ) -> Vec<(L3, String, Span)> {
@@ -128,7 +135,7 @@ fn rule_peers(
             .enumerate()
             .map(|(j, p)| {
                 (
-                    L3::Peers(vec![peer(p, namespace, cluster)]),
+                    L3::Peers(vec![peer(p, namespace, cluster, cilium)]),
                     format!("{path}.{peers_field}[{j}]"),
                     p.span,
                 )
@@ -142,8 +149,27 @@ fn rule_peers(
     }
 }
 
+/// A NetworkPolicy pod selector in the `k8s` source. Under Kubernetes' own
+/// semantics a requirement on a key Cilium derives (the namespace, the
+/// service account...) is about a label the pod itself carries, so it is
+/// kept apart from the derived labels (see [`Source::pod_label`]).
+fn pod_selector(selector: Option<&crate::model::LabelSelector>, cilium: bool) -> Selector {
+    let mut s = k8s_selector(selector, "");
+    if !cilium {
+        let rekey = |k: &mut SelectorKey| {
+            if is_cilium_derived(&k.key) {
+                k.source = Source::pod_label();
+            }
+        };
+        s.match_labels.iter_mut().for_each(|(k, _)| rekey(k));
+        s.expressions.iter_mut().for_each(|(k, _, _)| rekey(k));
+        s.match_labels.sort();
+    }
+    s
+}
+
 /// §1.4 `parseNetworkPolicyPeer`.
-pub(super) fn peer(peer: &NetworkPolicyPeer, namespace: &str, cluster: Option<&str>) -> Peer {
+pub(super) fn peer(peer: &NetworkPolicyPeer, namespace: &str, cluster: Option<&str>, cilium: bool) -> Peer {
     if let Some(block) = &peer.ip_block {
         let cidr = block.cidr.as_ref().and_then(|c| c.value.parse().ok());
         let except = block
@@ -157,7 +183,7 @@ pub(super) fn peer(peer: &NetworkPolicyPeer, namespace: &str, cluster: Option<&s
             None => Peer::Unresolved("an ipBlock without a valid cidr".to_owned()),
         };
     }
-    let mut selector = k8s_selector(peer.pod_selector.as_ref().map(|s| &s.value), "");
+    let mut selector = pod_selector(peer.pod_selector.as_ref().map(|s| &s.value), cilium);
     if let Some(cluster) = cluster {
         if !selector.mentions(CLUSTER) {
             selector.add_label(SelectorKey::new(Source::K8s, CLUSTER), cluster);
@@ -181,7 +207,8 @@ pub(super) fn peer(peer: &NetworkPolicyPeer, namespace: &str, cluster: Option<&s
                 selector.expressions = expressions;
             }
         }
-        None => selector.add_label(SelectorKey::new(Source::K8s, NAMESPACE), namespace),
+        // Cilium sets the namespace over any the pod selector names.
+        None => selector.set_label(SelectorKey::new(Source::K8s, NAMESPACE), namespace),
     }
     Peer::Selector(selector)
 }
