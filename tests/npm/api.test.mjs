@@ -184,6 +184,9 @@ test("the TypeScript declarations describe the API", () => {
     assert.match(dts, /export interface Diagnostic \{[^}]*\n\s+hint\?: string;/);
     assert.match(dts, /export interface Diagnostic \{[^}]*\n\s+related\?: Related\[\];/);
     assert.match(dts, /export interface ValidateOptions \{[^}]*\n\s+ciliumVersion\?: string;/);
+    assert.match(dts, /export function explain\(text: string, query: FlowQuery, options\?: AnalyzeOptions \| null\): ExplainResult;/);
+    assert.match(dts, /export function connectivity\(text: string, options\?: ConnectivityOptions \| null\): ConnectivityResult;/);
+    assert.match(dts, /export interface ConnectivityResult \{[^}]*\n\s+allowed: Uint8Array;/);
   }
 });
 
@@ -259,9 +262,12 @@ test("connectivity is a matrix over endpoints and ports", () => {
   assert.deepEqual(m.ports, ["TCP/22", "TCP/5432"]);
   const [web, db, world] = [0, 1, 2];
   const [ssh, pg] = [0, 1];
-  assert.equal(m.allowed[web][db][pg], true);
-  assert.equal(m.allowed[web][db][ssh], false);
-  assert.equal(m.allowed[world][db][pg], false);
-  assert.equal(m.allowed[db][web][ssh], true, "web is not isolated");
+  assert.ok(m.allowed instanceof Uint8Array);
+  assert.equal(m.allowed.length, 3 * 3 * 2);
+  const allowed = (from, to, port) => m.allowed[(from * m.endpoints.length + to) * m.ports.length + port] === 1;
+  assert.equal(allowed(web, db, pg), true);
+  assert.equal(allowed(web, db, ssh), false);
+  assert.equal(allowed(world, db, pg), false);
+  assert.equal(allowed(db, web, ssh), true, "web is not isolated");
   assert.ok(m.classes >= 3);
 });

@@ -58,7 +58,11 @@ impl AnalyzeOptions {
     pub fn settings(&self) -> Result<ProfileSettings, String> {
         let nets = |list: &Option<Vec<String>>| -> Result<Option<Vec<ipnet::IpNet>>, String> {
             list.as_ref()
-                .map(|l| l.iter().map(|s| s.parse().map_err(|_| format!("`{s}` is not a CIDR"))).collect())
+                .map(|l| {
+                    l.iter()
+                        .map(|s| s.parse().map_err(|_| format!("`{s}` is not a CIDR")))
+                        .collect()
+                })
                 .transpose()
         };
         Ok(ProfileSettings {
@@ -131,6 +135,8 @@ impl From<netpolkit::engine::RuleRef> for RuleRef {
             end,
             start_utf16,
             end_utf16,
+            // JavaScript passes one text: lines count from its start.
+            file: _,
             line,
             column,
         } = r;
@@ -160,8 +166,12 @@ pub struct DirectionResult {
     pub verdict: Verdict,
     /// Whether any policy applies there in this direction.
     pub enforced: bool,
+    /// Why, in one word.
+    pub reason: Reason,
     /// A sentence saying why.
     pub summary: String,
+    /// With reason `decided`, the rules that decided; otherwise the rules
+    /// that select the endpoint.
     pub rules: Vec<RuleRef>,
     /// The L7 rules the traffic is then filtered by.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -174,6 +184,43 @@ pub struct DirectionResult {
 pub enum Verdict {
     Allow,
     Deny,
+}
+
+/// Why a direction has its verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// The rules allow or deny the flow.
+    Decided,
+    /// The rules select the endpoint and none allows the flow.
+    DefaultDeny,
+    /// Cilium lets the local node in.
+    Host,
+    /// Selected, but no policy asks for default deny.
+    NotDefaultDeny,
+    NotSelected,
+    /// Nothing applies to this kind of endpoint.
+    NotEnforced,
+    /// Azure NPM never blocks egress to the pod's own node.
+    NodeEgress,
+    /// Azure NPM does not enforce ingress through some services.
+    ServiceBypass,
+}
+
+impl From<netpolkit::engine::ReasonKind> for Reason {
+    fn from(r: netpolkit::engine::ReasonKind) -> Self {
+        use netpolkit::engine::ReasonKind as K;
+        match r {
+            K::Decided => Reason::Decided,
+            K::DefaultDeny => Reason::DefaultDeny,
+            K::Host => Reason::Host,
+            K::NotDefaultDeny => Reason::NotDefaultDeny,
+            K::NotSelected => Reason::NotSelected,
+            K::NotEnforced => Reason::NotEnforced,
+            K::NodeEgress => Reason::NodeEgress,
+            K::ServiceBypass => Reason::ServiceBypass,
+        }
+    }
 }
 
 fn verdict(v: &str) -> Verdict {
@@ -190,6 +237,7 @@ impl From<netpolkit::engine::DirectionReport> for DirectionResult {
             at,
             verdict: v,
             enforced,
+            reason,
             summary,
             rules,
             l7,
@@ -198,6 +246,7 @@ impl From<netpolkit::engine::DirectionReport> for DirectionResult {
             at,
             verdict: verdict(v),
             enforced,
+            reason: reason.into(),
             summary,
             rules: rules.into_iter().map(RuleRef::from).collect(),
             l7,
@@ -294,7 +343,10 @@ impl ConnectivityOptions {
     }
 }
 
-/// Which endpoints reach which: `allowed[from][to][port]`.
+/// Which endpoints reach which. A thousand pods on ten ports are ten
+/// million cells, so the matrix is one flat byte array rather than nested
+/// JavaScript arrays: `allowed[(from * endpoints.length + to) *
+/// ports.length + port]` is 1 when the flow is allowed, 0 when denied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectivityResult {
@@ -303,5 +355,15 @@ pub struct ConnectivityResult {
     pub ports: Vec<String>,
     /// How many groups of endpoints no rule tells apart.
     pub classes: usize,
-    pub allowed: Vec<Vec<Vec<bool>>>,
+    #[serde(with = "serde_bytes")]
+    #[tsify(type = "Uint8Array")]
+    pub allowed: Vec<u8>,
+}
+
+impl ConnectivityResult {
+    /// Whether `from` reaches `to` on the `port`-th port.
+    pub fn is_allowed(&self, from: usize, to: usize, port: usize) -> bool {
+        let cell = (from * self.endpoints.len() + to) * self.ports.len() + port;
+        self.allowed.get(cell) == Some(&1)
+    }
 }

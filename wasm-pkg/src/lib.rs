@@ -123,20 +123,21 @@ pub fn connectivity(
         ..Default::default()
     };
     for port in options.ports.iter().flatten() {
-        core.ports.push(netpolkit::engine::parse_flow_port(port).map_err(error)?);
+        core.ports
+            .push(netpolkit::engine::parse_flow_port(port).map_err(error)?);
     }
     for name in options.externals.iter().flatten() {
         let endpoint = analysis.cluster.resolve(name).map_err(error)?;
         if endpoint.kind != netpolkit::cluster::EndpointKind::External {
-            return Err(error(format!("{name} is {} in the cluster, not an external address", endpoint.name)));
+            return Err(error(format!(
+                "{name} is {} in the cluster, not an external address",
+                endpoint.name
+            )));
         }
         core.externals.push(endpoint);
     }
     let m = analysis.connectivity(&core);
-    let n = m.endpoints.len();
-    let allowed = (0..n)
-        .map(|i| (0..n).map(|j| (0..m.flows.len()).map(|p| m.is_allowed(i, j, p)).collect()).collect())
-        .collect();
+    let allowed = m.allowed.iter().map(|&a| u8::from(a)).collect();
     Ok(analysis::ConnectivityResult {
         endpoints: m.endpoints,
         ports: m.ports,
