@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { cspViolations, diagnostics, distDir, launch, lineColumn, openEditor, selection, serve } from './helpers.mjs';
+import { assertClean, cspViolations, diagnostics, distDir, launch, lineColumn, openEditor, selection, serve } from './helpers.mjs';
 
 const example = (stem) => readFile(new URL(`../../examples/${stem}.yaml`, import.meta.url), 'utf8');
 
@@ -23,14 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** Nothing went wrong on the page: no exception, no console error, no CSP violation, no request after load. */
-async function assertClean({ page, recorded }) {
-  assert.deepEqual(recorded.pageErrors, [], 'page errors');
-  assert.deepEqual(recorded.consoleErrors, [], 'console errors');
-  assert.deepEqual(await cspViolations(page), [], 'CSP violations');
-  assert.deepEqual(recorded.afterLoad, [], 'requests after the page had loaded');
-}
 
 test('opens with the getting-started example and its deliberate typo', async () => {
   const session = await openEditor(browser, server.url);

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const MIME = {
@@ -106,6 +107,14 @@ export async function openEditor(browser, url) {
   await page.waitForLoadState('networkidle');
   loaded = true;
   return { page, recorded };
+}
+
+/** Nothing went wrong on the page: no exception, no console error, no CSP violation, no request after load. */
+export async function assertClean({ page, recorded }) {
+  assert.deepEqual(recorded.pageErrors, [], 'page errors');
+  assert.deepEqual(recorded.consoleErrors, [], 'console errors');
+  assert.deepEqual(await cspViolations(page), [], 'CSP violations');
+  assert.deepEqual(recorded.afterLoad, [], 'requests after the page had loaded');
 }
 
 /** The CSP violations the page saw so far. */

@@ -1,43 +1,111 @@
-//! The page: one reducer holds the text, the Cilium version and the last
-//! check; the editor and the results are views of it. Checking is
-//! `netpolkit::check` + `netpolkit::report`, nothing else.
+//! The page: one reducer holds the text, the profile settings, the flow
+//! asked about and the last analysis; the editor, the problems, the flow
+//! panel and the connectivity view are views of it. Checking is
+//! `netpolkit::analyze` + `netpolkit::report`, nothing else.
 
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use netpolkit::{CiliumVersion, Options, Report};
+use netpolkit::engine::FlowQuery;
+use netpolkit::profile::{ProfileKind, ProfileSettings};
+use netpolkit::{Analysis, AnalyzeOptions, CiliumVersion, Report};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::examples::{self, Example, EXAMPLES};
+use crate::flow::{self, Field, FlowPanel};
+use crate::matrix::ConnectivityView;
 use crate::{editor, results, text};
 
 /// Quiet time after the last keystroke before the text is checked again:
 /// short enough to feel live, long enough not to check on every key.
 const CHECK_DELAY_MS: u32 = 150;
 
-/// One check and what it was made of. The text may have moved on since; the
-/// views compare before trusting positions. `Eq` lets `Rc<Checked>`
-/// comparisons (props, hook dependencies) stop at the pointer.
-#[derive(Debug, PartialEq, Eq)]
+/// What the pickers set on top of the profile the text asks for (a
+/// ClusterProfile document, else `cilium`); `None` keeps that profile's
+/// value, so picking AKS brings AKS's Cilium version unless one was picked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub kind: Option<ProfileKind>,
+    pub version: Option<CiliumVersion>,
+    pub acns: Option<bool>,
+}
+
+impl Settings {
+    fn profile(self) -> ProfileSettings {
+        ProfileSettings {
+            kind: self.kind,
+            cilium_version: self.version,
+            acns: self.acns,
+            ..ProfileSettings::default()
+        }
+    }
+}
+
+/// One analysis and what it was made of. The text may have moved on since;
+/// the views compare before trusting positions.
+#[derive(Debug)]
 pub struct Checked {
     pub text: Rc<str>,
-    pub version: CiliumVersion,
+    pub settings: Settings,
+    pub analysis: Analysis,
     pub report: Report,
 }
 
+/// The analysis is a function of the text and the settings, so comparing
+/// those is enough; `Eq` lets `Rc<Checked>` comparisons (props, hook
+/// dependencies) stop at the pointer.
+impl PartialEq for Checked {
+    fn eq(&self, other: &Self) -> bool {
+        self.settings == other.settings && (Rc::ptr_eq(&self.text, &other.text) || *self.text == *other.text)
+    }
+}
+
+impl Eq for Checked {}
+
 impl Checked {
-    fn run(text: Rc<str>, version: CiliumVersion) -> Rc<Self> {
-        let parsed = netpolkit::check(
+    fn run(text: Rc<str>, settings: Settings) -> Rc<Self> {
+        let analysis = netpolkit::analyze(
             &text,
-            &Options {
-                cilium_version: version,
+            &AnalyzeOptions {
+                profile: settings.profile(),
+                ..AnalyzeOptions::default()
             },
         );
-        let report = netpolkit::report(&text, &parsed);
-        Rc::new(Checked { text, version, report })
+        let report = netpolkit::report(&text, &analysis.parsed);
+        Rc::new(Checked {
+            text,
+            settings,
+            analysis,
+            report,
+        })
+    }
+
+    /// The Cilium version the checks ran under.
+    pub fn version(&self) -> CiliumVersion {
+        self.analysis.profile.cilium_version
+    }
+}
+
+/// The tabs of the results column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Problems,
+    Flow,
+    Connectivity,
+}
+
+impl View {
+    const ALL: [View; 3] = [View::Problems, View::Flow, View::Connectivity];
+
+    fn id(self) -> &'static str {
+        match self {
+            View::Problems => "problems",
+            View::Flow => "flow",
+            View::Connectivity => "connectivity",
+        }
     }
 }
 
@@ -45,7 +113,7 @@ impl Checked {
 pub struct State {
     /// What the textarea holds (updated on every input, never debounced).
     text: Rc<str>,
-    version: CiliumVersion,
+    settings: Settings,
     /// The stem of the example last loaded, for the picker.
     example: Option<&'static str>,
     checked: Rc<Checked>,
@@ -55,30 +123,56 @@ pub struct State {
     loaded: u32,
     /// The diagnostic picked in the list.
     active: Option<usize>,
+    view: View,
+    /// What the flow inputs hold (updated on every input).
+    flow_input: FlowQuery,
+    /// The flow explained: `flow_input` once the typing pauses.
+    flow: Rc<FlowQuery>,
 }
 
 pub enum Action {
     Edit(Rc<str>),
-    /// The debounce timer fired: check the current text if it changed.
+    /// The debounce timer fired: check the current text and take the flow
+    /// inputs, if they changed.
     Check,
+    SetProfile(ProfileKind),
     SetVersion(CiliumVersion),
+    SetAcns(bool),
     Load(&'static Example),
     Pick(usize),
+    Show(View),
+    FlowEdit(Field, String),
+    SwapFlow,
+    /// Explain this flow now, in the Flow tab (a cell of the matrix).
+    ExplainFlow(FlowQuery),
 }
 
 impl State {
     fn initial() -> Self {
         let example = examples::initial(&location_hash());
         let text: Rc<str> = example.map(examples::normalized).unwrap_or_default().into();
-        let version = CiliumVersion::NEWEST;
+        let settings = Settings::default();
+        let checked = Checked::run(text.clone(), settings);
+        let flow_input = flow::default_flow(&text, &checked.analysis.cluster).unwrap_or_else(flow::empty_query);
         State {
-            checked: Checked::run(text.clone(), version),
+            checked,
             text,
-            version,
+            settings,
             example: example.map(|e| e.stem),
             loaded: 1,
             active: None,
+            view: View::Problems,
+            flow: Rc::new(flow_input.clone()),
+            flow_input,
         }
+    }
+
+    /// Runs the analysis again with new settings.
+    fn reanalyse(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self.checked = Checked::run(self.text.clone(), settings);
+        self.active = None;
+        self
     }
 }
 
@@ -95,25 +189,76 @@ impl Reducible for State {
                 next.text = text;
             }
             Action::Check => {
-                if Rc::ptr_eq(&self.checked.text, &self.text) && self.checked.version == self.version {
+                let text_changed =
+                    !Rc::ptr_eq(&self.checked.text, &self.text) || self.checked.settings != self.settings;
+                let flow_changed = *self.flow != self.flow_input;
+                if !text_changed && !flow_changed {
                     return self;
                 }
-                next.checked = Checked::run(self.text.clone(), self.version);
-                next.active = None;
+                if text_changed {
+                    next.checked = Checked::run(self.text.clone(), self.settings);
+                    next.active = None;
+                }
+                if flow_changed {
+                    next.flow = Rc::new(self.flow_input.clone());
+                }
+            }
+            Action::SetProfile(kind) => {
+                next = next.reanalyse(Settings {
+                    kind: Some(kind),
+                    ..self.settings
+                });
             }
             Action::SetVersion(version) => {
-                next.version = version;
-                next.checked = Checked::run(self.text.clone(), version);
-                next.active = None;
+                next = next.reanalyse(Settings {
+                    version: Some(version),
+                    ..self.settings
+                });
+            }
+            Action::SetAcns(acns) => {
+                next = next.reanalyse(Settings {
+                    acns: Some(acns),
+                    ..self.settings
+                });
             }
             Action::Load(example) => {
                 next.text = examples::normalized(example).into();
                 next.example = Some(example.stem);
                 next.loaded += 1;
-                next.checked = Checked::run(next.text.clone(), self.version);
+                next.checked = Checked::run(next.text.clone(), self.settings);
                 next.active = None;
+                let query = flow::default_flow(&next.text, &next.checked.analysis.cluster);
+                next.flow_input = query.unwrap_or_else(flow::empty_query);
+                next.flow = Rc::new(next.flow_input.clone());
             }
             Action::Pick(index) => next.active = Some(index),
+            Action::Show(view) => {
+                if view == self.view {
+                    return self;
+                }
+                next.view = view;
+            }
+            Action::FlowEdit(field, value) => {
+                let slot = match field {
+                    Field::From => &mut next.flow_input.from,
+                    Field::To => &mut next.flow_input.to,
+                    Field::Port => &mut next.flow_input.port,
+                };
+                if *slot == value {
+                    return self;
+                }
+                *slot = value;
+            }
+            Action::SwapFlow => {
+                let q = &mut next.flow_input;
+                std::mem::swap(&mut q.from, &mut q.to);
+                next.flow = Rc::new(next.flow_input.clone());
+            }
+            Action::ExplainFlow(query) => {
+                next.flow = Rc::new(query.clone());
+                next.flow_input = query;
+                next.view = View::Flow;
+            }
         }
         Rc::new(next)
     }
@@ -137,6 +282,16 @@ fn versions() -> Vec<CiliumVersion> {
         v = CiliumVersion::new(v.major, v.minor - 1);
     }
     out
+}
+
+/// How a profile is named in the picker.
+fn profile_label(kind: ProfileKind) -> &'static str {
+    match kind {
+        ProfileKind::Upstream => "Kubernetes",
+        ProfileKind::Cilium => "Cilium",
+        ProfileKind::Aks => "AKS",
+        ProfileKind::AzureNpm => "Azure NPM",
+    }
 }
 
 #[function_component(App)]
@@ -183,14 +338,23 @@ pub fn app() -> Html {
         });
     }
 
-    let oninput = {
+    // Typing in the editor and in the flow inputs: both wait for the same
+    // pause, then one `Check` takes whatever changed.
+    let schedule = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |e: InputEvent| {
-            let area: HtmlTextAreaElement = e.target_unchecked_into();
-            dispatcher.dispatch(Action::Edit(area.value().into()));
+        Rc::new(move || {
             let dispatcher = dispatcher.clone();
             // Replacing the handle drops, and so cancels, the pending check.
             *timer.borrow_mut() = Some(Timeout::new(CHECK_DELAY_MS, move || dispatcher.dispatch(Action::Check)));
+        })
+    };
+
+    let oninput = {
+        let (dispatcher, schedule) = (state.dispatcher(), schedule.clone());
+        Callback::from(move |e: InputEvent| {
+            let area: HtmlTextAreaElement = e.target_unchecked_into();
+            dispatcher.dispatch(Action::Edit(area.value().into()));
+            schedule();
         })
     };
 
@@ -210,6 +374,24 @@ pub fn app() -> Html {
             if let Ok(version) = select.value().parse() {
                 dispatcher.dispatch(Action::SetVersion(version));
             }
+        })
+    };
+
+    let on_profile = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(kind) = select.value().parse() {
+                dispatcher.dispatch(Action::SetProfile(kind));
+            }
+        })
+    };
+
+    let on_acns = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            dispatcher.dispatch(Action::SetAcns(input.checked()));
         })
     };
 
@@ -258,6 +440,40 @@ pub fn app() -> Html {
         })
     };
 
+    // A rule of the flow panel: its exact range while the text is the one
+    // analysed; after typing, the same length from its line and column.
+    let on_rule = {
+        let refs = refs.clone();
+        use_callback(state.checked.clone(), move |at: flow::RuleAt, checked: &Rc<Checked>| {
+            let text = editor::current_text(&refs).unwrap_or_else(|| checked.text.to_string());
+            let (start, end) = if *text == *checked.text {
+                (at.start_utf16, at.end_utf16)
+            } else {
+                let start = text::utf16_offset(&text, at.line, at.column);
+                (start, start.saturating_add(at.end_utf16.saturating_sub(at.start_utf16)))
+            };
+            editor::reveal(&refs, start, end, editor::line_element(&refs, at.line), true);
+        })
+    };
+
+    let on_flow_input = {
+        let (dispatcher, schedule) = (state.dispatcher(), schedule.clone());
+        use_callback((), move |(field, value): (Field, String), ()| {
+            dispatcher.dispatch(Action::FlowEdit(field, value));
+            schedule();
+        })
+    };
+    let on_swap = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(), ()| dispatcher.dispatch(Action::SwapFlow))
+    };
+    let on_cell = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |query: FlowQuery, ()| {
+            dispatcher.dispatch(Action::ExplainFlow(query))
+        })
+    };
+
     // Marks of an older report are carried over onto the text as typed.
     let current = Rc::ptr_eq(&state.checked.text, &state.text) || *state.checked.text == *state.text;
     let marks = text::marks(&state.checked.report.diagnostics);
@@ -266,6 +482,20 @@ pub fn app() -> Html {
     } else {
         text::carry_over(&state.checked.text, &state.text, &marks)
     };
+
+    let profile = &state.checked.analysis.profile;
+    let mut panel = Some(match state.view {
+        View::Problems => html! {
+            <results::Results checked={state.checked.clone()} active={state.active} {on_document} {on_diagnostic} />
+        },
+        View::Flow => html! {
+            <FlowPanel checked={state.checked.clone()} input={state.flow_input.clone()} query={state.flow.clone()}
+                       on_input={on_flow_input} {on_swap} {on_rule} />
+        },
+        View::Connectivity => html! {
+            <ConnectivityView checked={state.checked.clone()} query={state.flow.clone()} {on_cell} />
+        },
+    });
 
     html! {
         <div class="app">
@@ -284,10 +514,27 @@ pub fn app() -> Html {
                         </select>
                     </span>
                     <span class="field">
+                        <label for="profile">{ "Profile" }</label>
+                        <select id="profile" onchange={on_profile}
+                                title="Whose semantics decide flows: upstream Kubernetes, Cilium, AKS (Azure CNI powered by Cilium) or Azure Network Policy Manager"
+                                ~value={profile.kind.as_str()}>
+                            { for ProfileKind::ALL.into_iter().map(|k| html! {
+                                <option value={k.as_str()} selected={k == profile.kind}>{ profile_label(k) }</option>
+                            }) }
+                        </select>
+                    </span>
+                    if profile.kind == ProfileKind::Aks {
+                        <span class="field check"
+                              title="Advanced Container Networking Services: AKS enforces FQDN and L7 rules only with it">
+                            <input type="checkbox" id="acns" ~checked={profile.acns} onchange={on_acns} />
+                            <label for="acns">{ "ACNS" }</label>
+                        </span>
+                    }
+                    <span class="field">
                         <label for="cilium">{ "Cilium" }</label>
-                        <select id="cilium" onchange={on_version}>
+                        <select id="cilium" onchange={on_version} ~value={profile.cilium_version.to_string()}>
                             { for versions().into_iter().map(|v| html! {
-                                <option value={v.to_string()} selected={v == state.version}>{ v.to_string() }</option>
+                                <option value={v.to_string()} selected={v == profile.cilium_version}>{ v.to_string() }</option>
                             }) }
                         </select>
                     </span>
@@ -298,9 +545,70 @@ pub fn app() -> Html {
                     { editor::view(&refs, &state.text, &marks, state.active, oninput, onkeydown) }
                 </section>
                 <section class="pane results-pane" aria-label="Results">
-                    <results::Results checked={state.checked.clone()} active={state.active} {on_document} {on_diagnostic} />
+                    <results::Summary checked={state.checked.clone()} />
+                    { tabs(state.view, state.checked.report.diagnostics.len(), &state.dispatcher()) }
+                    // Every tab has its panel (so that aria-controls points
+                    // somewhere); only the one shown is rendered.
+                    { for View::ALL.into_iter().map(|v| html! {
+                        <div class="tab-panel" role="tabpanel" id={format!("panel-{}", v.id())}
+                             aria-labelledby={format!("tab-{}", v.id())} hidden={v != state.view}>
+                            if v == state.view {
+                                { panel.take().unwrap_or_default() }
+                            }
+                        </div>
+                    }) }
                 </section>
             </main>
+        </div>
+    }
+}
+
+/// The tab list: Problems, Flow, Connectivity. Arrow keys, Home and End
+/// move between the tabs (and show them), as the ARIA tabs pattern has it.
+fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -> Html {
+    let onkeydown = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let at = View::ALL.iter().position(|v| *v == view).unwrap_or(0);
+            let last = View::ALL.len() - 1;
+            let next = match e.key().as_str() {
+                "ArrowRight" => (at + 1) % View::ALL.len(),
+                "ArrowLeft" => (at + last) % View::ALL.len(),
+                "Home" => 0,
+                "End" => last,
+                _ => return,
+            };
+            e.prevent_default();
+            let next = View::ALL[next];
+            dispatcher.dispatch(Action::Show(next));
+            let tab = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", next.id())));
+            if let Some(tab) = tab.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
+                let _ = tab.focus();
+            }
+        })
+    };
+    html! {
+        <div class="tabs" role="tablist" aria-label="Results" {onkeydown}>
+            { for View::ALL.into_iter().map(|v| {
+                let label = match v {
+                    View::Problems => format!("Problems ({problems})"),
+                    View::Flow => "Flow".to_owned(),
+                    View::Connectivity => "Connectivity".to_owned(),
+                };
+                let selected = v == view;
+                let dispatcher = dispatcher.clone();
+                html! {
+                    <button type="button" role="tab" id={format!("tab-{}", v.id())} class={classes!("tab", selected.then_some("selected"))}
+                            aria-selected={if selected { "true" } else { "false" }}
+                            aria-controls={format!("panel-{}", v.id())}
+                            tabindex={if selected { "0" } else { "-1" }}
+                            onclick={Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Show(v)))}>
+                        { label }
+                    </button>
+                }
+            }) }
         </div>
     }
 }
@@ -318,18 +626,24 @@ mod tests {
         assert!(all.iter().all(|v| v.to_string().parse::<CiliumVersion>() == Ok(*v)));
     }
 
+    fn empty_state() -> Rc<State> {
+        Rc::new(State {
+            text: "".into(),
+            settings: Settings::default(),
+            example: None,
+            checked: Checked::run("".into(), Settings::default()),
+            loaded: 0,
+            active: None,
+            view: View::Problems,
+            flow_input: flow::empty_query(),
+            flow: Rc::new(flow::empty_query()),
+        })
+    }
+
     #[test]
     fn the_reducer_checks_only_when_asked_and_only_once() {
         let example = examples::find(examples::DEFAULT).unwrap();
-        let state = Rc::new(State {
-            text: "".into(),
-            version: CiliumVersion::NEWEST,
-            example: None,
-            checked: Checked::run("".into(), CiliumVersion::NEWEST),
-            loaded: 0,
-            active: None,
-        });
-        let loaded = state.reduce(Action::Load(example));
+        let loaded = empty_state().reduce(Action::Load(example));
         assert_eq!(loaded.loaded, 1);
         assert!(loaded.checked.report.diagnostics.iter().any(|d| d.code.id() == "NP101"));
 
@@ -343,6 +657,47 @@ mod tests {
         );
 
         let older = checked.reduce(Action::SetVersion(CiliumVersion::OLDEST));
-        assert_eq!(older.checked.version, CiliumVersion::OLDEST);
+        assert_eq!(older.checked.version(), CiliumVersion::OLDEST);
+    }
+
+    #[test]
+    fn the_profile_picker_keeps_a_picked_version_and_otherwise_follows_the_profile() {
+        let state = empty_state();
+        assert_eq!(state.checked.analysis.profile.kind, ProfileKind::Cilium);
+        let aks = state.reduce(Action::SetProfile(ProfileKind::Aks));
+        assert_eq!(aks.checked.analysis.profile.kind, ProfileKind::Aks);
+        assert_eq!(aks.checked.version(), netpolkit::profile::AKS_CILIUM_VERSION);
+        assert!(!aks.checked.analysis.profile.acns);
+        let acns = aks.reduce(Action::SetAcns(true));
+        assert!(acns.checked.analysis.profile.acns);
+        let pinned = acns.reduce(Action::SetVersion(CiliumVersion::OLDEST));
+        let upstream = pinned.reduce(Action::SetProfile(ProfileKind::Upstream));
+        assert_eq!(upstream.checked.analysis.profile.kind, ProfileKind::Upstream);
+        assert_eq!(upstream.checked.version(), CiliumVersion::OLDEST);
+    }
+
+    #[test]
+    fn flow_inputs_wait_for_the_pause_and_examples_bring_their_flow() {
+        let flows = examples::find("flows").unwrap();
+        let loaded = empty_state().reduce(Action::Load(flows));
+        assert_eq!(loaded.flow.from, "shop/web");
+        assert_eq!(loaded.flow.to, "shop/api");
+        let typed = loaded.reduce(Action::FlowEdit(Field::To, "shop/db".into()));
+        assert_eq!(typed.flow.to, "shop/api", "not yet");
+        let taken = typed.reduce(Action::Check);
+        assert_eq!(taken.flow.to, "shop/db");
+        assert!(Rc::ptr_eq(&taken.checked, &taken.checked.clone()));
+        let swapped = taken.reduce(Action::SwapFlow);
+        assert_eq!(
+            (swapped.flow.from.as_str(), swapped.flow.to.as_str()),
+            ("shop/db", "shop/web")
+        );
+        let cell = swapped.reduce(Action::ExplainFlow(FlowQuery {
+            from: "a/b".into(),
+            to: "c/d".into(),
+            port: "53/UDP".into(),
+        }));
+        assert_eq!(cell.view, View::Flow);
+        assert_eq!(cell.flow_input, *cell.flow);
     }
 }

@@ -1,10 +1,13 @@
 //! The netpolkit editor: type or paste manifests on the left, see every
-//! problem on the right. Everything runs in the browser; the checks are
-//! `netpolkit::check` and `netpolkit::report`, the same as the CLI's.
+//! problem on the right, and ask which flows the policies allow. Everything
+//! runs in the browser; the analysis is `netpolkit::analyze` and
+//! `netpolkit::report`, the same as the CLI's.
 
 mod app;
 mod editor;
 mod examples;
+mod flow;
+mod matrix;
 mod results;
 mod text;
 

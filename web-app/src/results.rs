@@ -1,6 +1,7 @@
-//! The results pane: the summary, the documents found and the diagnostics,
-//! all straight from `netpolkit::report`. Items are buttons, so each is
-//! reachable by keyboard and moves the editor to where it points.
+//! The results pane's summary and its Problems tab: the documents found
+//! and the diagnostics, all straight from `netpolkit::report`. Items are
+//! buttons, so each is reachable by keyboard and moves the editor to where
+//! it points.
 
 use std::rc::Rc;
 
@@ -22,8 +23,47 @@ pub struct Props {
     pub on_diagnostic: Callback<usize>,
 }
 
-/// A component of its own so that typing, which changes neither the report
-/// nor the callbacks, skips re-rendering a long list.
+/// The counts, above the tabs: a component of its own so that typing, which
+/// changes no report, skips it.
+#[derive(Properties, PartialEq)]
+pub struct SummaryProps {
+    pub checked: Rc<Checked>,
+}
+
+#[function_component(Summary)]
+pub fn summary(props: &SummaryProps) -> Html {
+    let checked = &props.checked;
+    let s = &checked.report.summary;
+    let profile = &checked.analysis.profile;
+    // The checks always follow a Cilium version; the profile decides flows.
+    let under = if profile.is_cilium() {
+        profile.describe()
+    } else {
+        format!("Cilium {}; flows: {}", checked.version(), profile.describe())
+    };
+    html! {
+        <section class="summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading" class="visually-hidden">{ "Summary" }</h2>
+            <p id="summary" role="status" aria-live="polite">
+                <span class="count">{ plural(s.documents, "document", "documents") }</span>{ " " }
+                <span class={classes!("count", "error", (s.errors == 0).then_some("zero"))}>
+                    { plural(s.errors, "error", "errors") }
+                </span>{ " " }
+                <span class={classes!("count", "warning", (s.warnings == 0).then_some("zero"))}>
+                    { plural(s.warnings, "warning", "warnings") }
+                </span>{ " " }
+                <span class={classes!("count", "info", (s.infos == 0).then_some("zero"))}>
+                    { plural(s.infos, "note", "notes") }
+                </span>{ " " }
+                <span class="muted" id="profile-line">{ format!("({under})") }</span>
+            </p>
+        </section>
+    }
+}
+
+/// The Problems tab: the documents found and the diagnostics. A component
+/// of its own so that typing, which changes neither the report nor the
+/// callbacks, skips re-rendering a long list.
 #[function_component(Results)]
 pub fn results(props: &Props) -> Html {
     let Props {
@@ -33,27 +73,9 @@ pub fn results(props: &Props) -> Html {
         on_diagnostic,
     } = props;
     let (report, active) = (&checked.report, *active);
-    let version = checked.version.to_string();
-    let s = &report.summary;
+    let version = checked.version().to_string();
     html! {
         <div class="results">
-            <section class="summary" aria-labelledby="summary-heading">
-                <h2 id="summary-heading" class="visually-hidden">{ "Summary" }</h2>
-                <p id="summary" role="status" aria-live="polite">
-                    <span class="count">{ plural(s.documents, "document", "documents") }</span>{ " " }
-                    <span class={classes!("count", "error", (s.errors == 0).then_some("zero"))}>
-                        { plural(s.errors, "error", "errors") }
-                    </span>{ " " }
-                    <span class={classes!("count", "warning", (s.warnings == 0).then_some("zero"))}>
-                        { plural(s.warnings, "warning", "warnings") }
-                    </span>{ " " }
-                    <span class={classes!("count", "info", (s.infos == 0).then_some("zero"))}>
-                        { plural(s.infos, "note", "notes") }
-                    </span>{ " " }
-                    <span class="muted">{ format!("(Cilium {version})") }</span>
-                </p>
-            </section>
-
             <section aria-labelledby="documents-heading">
                 <h2 id="documents-heading">{ "Documents" }</h2>
                 if report.documents.is_empty() {
@@ -153,7 +175,7 @@ fn diagnostic(d: &LocatedDiagnostic, active: bool, onclick: Callback<MouseEvent>
 }
 
 /// Text with its backtick-quoted parts as `<code>`.
-fn rich(text: &str) -> Html {
+pub fn rich(text: &str) -> Html {
     html! {
         { for code_spans(text).map(|(code, part)| if code {
             html! { <code>{ part }</code> }
@@ -163,6 +185,6 @@ fn rich(text: &str) -> Html {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
