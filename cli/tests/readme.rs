@@ -66,12 +66,38 @@ fn readme_console_examples_print_what_the_readme_says() {
             "output of `{}`",
             example.command
         );
-        let has_errors = stdout.lines().any(|l| l.starts_with("error"));
+        // `check` exits 1 on errors, `explain` on a denied flow.
+        let failed = stdout.lines().any(|l| l.starts_with("error")) || stdout.starts_with("DENY ");
         assert_eq!(
             output.status.code(),
-            Some(if has_errors { 1 } else { 0 }),
+            Some(if failed { 1 } else { 0 }),
             "exit code of `{}`",
             example.command
         );
+    }
+}
+
+#[test]
+fn readme_yaml_examples_check_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match (&mut current, line.trim()) {
+            (None, "```yaml") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    assert!(!blocks.is_empty(), "no ```yaml examples in README.md");
+    for block in blocks {
+        let checked = netpolkit::check(&block, &netpolkit::Options::default());
+        assert!(checked.diagnostics.is_empty(), "{block}\n{:#?}", checked.diagnostics);
+        assert!(!checked.documents.is_empty());
     }
 }
