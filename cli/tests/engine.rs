@@ -283,3 +283,35 @@ fn connectivity_takes_external_addresses() {
     let o = netpolkit(&["connectivity", "--external", "shop/db", "-"], Some(&input));
     assert_eq!(o.status.code(), Some(2), "a pod is not an external address");
 }
+
+#[test]
+fn a_cluster_profile_in_the_input_or_a_file_sets_the_profile_and_flags_win() {
+    let block = POLICIES.replace(
+        "    - podSelector: {matchLabels: {app: web}}",
+        "    - ipBlock: {cidr: 10.244.0.0/16}",
+    );
+    let profile = "apiVersion: netpolkit.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: p}\nspec:\n  profile: upstream\n";
+    let paths = files(
+        "profile",
+        &[("workloads.yaml", WORKLOADS), ("policies.yaml", &block), ("profile.yaml", profile)],
+    );
+    let explain = |extra: &[&str], inputs: &[&str]| {
+        let mut args = vec!["explain", "--from", "shop/web", "--to", "shop/db", "--port", "5432"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(inputs);
+        let o = netpolkit(&args, None);
+        (o.status.code(), out(&o))
+    };
+    let (code, text) = explain(&[], &[&paths[0], &paths[1]]);
+    assert_eq!(code, Some(1), "cilium by default: {text}");
+    let (code, text) = explain(&[], &[&paths[0], &paths[1], &paths[2]]);
+    assert_eq!(code, Some(0), "the document says upstream: {text}");
+    assert!(text.contains("(upstream Kubernetes semantics)"), "{text}");
+    let (code, _) = explain(&["--profile-file", &paths[2]], &[&paths[0], &paths[1]]);
+    assert_eq!(code, Some(0), "--profile-file reads the same document");
+    let (code, text) = explain(&["--profile", "cilium"], &[&paths[0], &paths[1], &paths[2]]);
+    assert_eq!(code, Some(1), "a flag wins over the document: {text}");
+    let o = netpolkit(&["connectivity", "--profile-file", &paths[0], &paths[1]], None);
+    assert_eq!(o.status.code(), Some(2), "a file without a ClusterProfile is a usage error");
+    assert!(err(&o).contains("has no ClusterProfile document"), "{}", err(&o));
+}

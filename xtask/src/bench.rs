@@ -2,7 +2,11 @@
 //!
 //! - native: criterion on a generated 10,000-policy file (`core/benches/check.rs`):
 //!   the YAML tree alone, parsing into the model, parsing plus validation;
-//! - WASM in node: the npm package's `parse` and `validate` on the same file;
+//! - native: criterion on generated clusters of 1,000 pods with 100, 500 and
+//!   2,000 policies (`core/benches/engine.rs`): analysis, the connectivity
+//!   matrix, one `explain`;
+//! - WASM in node: the npm package's `parse` and `validate` on the 10k file,
+//!   its `connectivity` and `explain` on the clusters;
 //! - sizes: the npm `.wasm` and the editor's first load, raw and gzipped.
 //!
 //! `--quick` skips the editor build.
@@ -50,8 +54,53 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
     print!("{criterion}");
     let native: Vec<(String, f64)> = ["yaml-tree", "parse", "check"]
         .iter()
-        .filter_map(|name| criterion_median_ms(&criterion, name).map(|ms| (name.to_string(), ms)))
+        .filter_map(|name| {
+            criterion_median_ms(&criterion, &format!("10k-policies/{name}/")).map(|ms| (name.to_string(), ms))
+        })
         .collect();
+
+    let mut clusters = Vec::new();
+    for policies in CLUSTER_POLICIES {
+        let path = ctx
+            .root
+            .join(format!("target/bench/cluster-1000-pods-{policies}-policies.yaml"));
+        let text = ctx
+            .cmd("cargo")
+            .args([
+                "run",
+                "--locked",
+                "--quiet",
+                "--release",
+                "-p",
+                "netpolkit",
+                "--example",
+                "bench_input",
+                "--",
+            ])
+            .args(["cluster", "1000", &policies.to_string()])
+            .read()?;
+        std::fs::write(&path, &text)?;
+        println!(
+            "input: {} ({} bytes, 1,000 pods, {policies} policies)",
+            path.display(),
+            text.len()
+        );
+        clusters.push(path);
+    }
+    let engine = ctx
+        .cmd("cargo")
+        .args([
+            "bench",
+            "--locked",
+            "-p",
+            "netpolkit",
+            "--bench",
+            "engine",
+            "--",
+            "--noplot",
+        ])
+        .read()?;
+    print!("{engine}");
 
     // Builds the package's node/, web/ and bundler/ variants (the tarball is a by-product).
     npm::build(ctx)?;
@@ -63,6 +112,13 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
         .arg(&input)
         .read()?;
     print!("{wasm}");
+    let wasm_engine = ctx
+        .cmd("node")
+        .arg(ctx.root.join("xtask/bench/engine.mjs"))
+        .arg(&wasm_js)
+        .args(&clusters)
+        .read()?;
+    print!("{wasm_engine}");
 
     let npm_wasm = ctx.root.join("wasm-pkg/npm/web/netpolkit_bg.wasm");
     let npm_size = sizes(ctx, &[npm_wasm.as_path()])?;
@@ -94,6 +150,16 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
     for line in wasm.lines().filter(|l| l.starts_with('|')) {
         println!("{line}");
     }
+    for policies in CLUSTER_POLICIES {
+        for what in ["analyze", "connectivity", "explain"] {
+            if let Some(ms) = criterion_median_ms(&engine, &format!("engine-1000-pods/{what}/{policies}")) {
+                println!("| native {what}, 1,000 pods × {policies} policies | {ms:.3} ms |");
+            }
+        }
+    }
+    for line in wasm_engine.lines().filter(|l| l.starts_with('|')) {
+        println!("{line}");
+    }
     println!("| npm .wasm | {} B raw, {} B gzip -9 |", npm_size.0, npm_size.1);
     if let Some((raw, gz)) = editor {
         println!("| editor first load (dist/) | {raw} B raw, {gz} B gzip -9 |");
@@ -101,10 +167,16 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
     Ok(())
 }
 
-/// The middle of criterion's `time: [low mid high]` line for `name`, in ms.
-fn criterion_median_ms(output: &str, name: &str) -> Option<f64> {
-    let header = format!("10k-policies/{name}/");
-    let mut lines = output.lines().skip_while(|l| !l.contains(&header));
+/// Policy counts of the generated clusters (1,000 pods each).
+const CLUSTER_POLICIES: [usize; 3] = [100, 500, 2000];
+
+/// The middle of criterion's `time: [low mid high]` for benchmark `id`
+/// (its result line starts with the id, then spaces or the line's end), in ms.
+fn criterion_median_ms(output: &str, id: &str) -> Option<f64> {
+    let mut lines = output.lines().skip_while(|l| {
+        l.strip_prefix(id)
+            .is_none_or(|rest| !(rest.is_empty() || rest.starts_with(' ')))
+    });
     let time_line = lines.find(|l| l.contains("time:"))?;
     let inside = time_line.split('[').nth(1)?.split(']').next()?;
     let parts: Vec<&str> = inside.split_whitespace().collect();
@@ -114,8 +186,23 @@ fn criterion_median_ms(output: &str, name: &str) -> Option<f64> {
         "s" => value * 1000.0,
         "ms" => value,
         "µs" | "us" => value / 1000.0,
+        "ns" => value / 1_000_000.0,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::criterion_median_ms;
+
+    #[test]
+    fn reads_criterion_medians_by_exact_id() {
+        let out = "Benchmarking g/a/100: Analyzing\ng/a/1000\n  time:   [1.0 ms 2.0 ms 3.0 ms]\n\
+                   g/a/100                  time:   [10.5 µs 11.0 µs 12.0 µs]\n";
+        assert_eq!(criterion_median_ms(out, "g/a/1000"), Some(2.0));
+        assert_eq!(criterion_median_ms(out, "g/a/100"), Some(0.011));
+        assert_eq!(criterion_median_ms(out, "g/b/100"), None);
+    }
 }
 
 /// Total raw bytes and total `gzip -9` bytes of `files`.

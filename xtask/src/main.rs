@@ -85,7 +85,7 @@ fn test(ctx: &Ctx) -> Result {
         .args(["--", "-D", "warnings"])
         .run()?;
     let mut summaries: Vec<Summary> = Vec::new();
-    // Default members (core, cli, tests) plus the editor's view logic, on the host.
+    // Every crate but the npm package's (tested in Chromium below), on the host.
     summaries.push(
         ctx.cmd("cargo")
             .args([
@@ -94,8 +94,6 @@ fn test(ctx: &Ctx) -> Result {
                 "--workspace",
                 "--exclude",
                 "wasm-pkg",
-                "--exclude",
-                "xtask",
             ])
             .run_tests("cargo test (host)", is_cargo_summary)?,
     );
