@@ -290,10 +290,15 @@ fn a_cluster_profile_in_the_input_or_a_file_sets_the_profile_and_flags_win() {
         "    - podSelector: {matchLabels: {app: web}}",
         "    - ipBlock: {cidr: 10.244.0.0/16}",
     );
-    let profile = "apiVersion: netpolkit.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: p}\nspec:\n  profile: upstream\n";
+    let profile =
+        "apiVersion: netpolkit.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: p}\nspec:\n  profile: upstream\n";
     let paths = files(
         "profile",
-        &[("workloads.yaml", WORKLOADS), ("policies.yaml", &block), ("profile.yaml", profile)],
+        &[
+            ("workloads.yaml", WORKLOADS),
+            ("policies.yaml", &block),
+            ("profile.yaml", profile),
+        ],
     );
     let explain = |extra: &[&str], inputs: &[&str]| {
         let mut args = vec!["explain", "--from", "shop/web", "--to", "shop/db", "--port", "5432"];
@@ -312,6 +317,61 @@ fn a_cluster_profile_in_the_input_or_a_file_sets_the_profile_and_flags_win() {
     let (code, text) = explain(&["--profile", "cilium"], &[&paths[0], &paths[1], &paths[2]]);
     assert_eq!(code, Some(1), "a flag wins over the document: {text}");
     let o = netpolkit(&["connectivity", "--profile-file", &paths[0], &paths[1]], None);
-    assert_eq!(o.status.code(), Some(2), "a file without a ClusterProfile is a usage error");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a file without a ClusterProfile is a usage error"
+    );
     assert!(err(&o).contains("has no ClusterProfile document"), "{}", err(&o));
+}
+
+#[test]
+fn addresses_are_placed_by_the_cluster_ranges() {
+    let input = format!("{WORKLOADS}---\n{POLICIES}");
+    let o = netpolkit(
+        &["explain", "--from", "shop/web", "--to", "10.0.5.5", "--port", "80", "-"],
+        Some(&input),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("10.0.5.5 is in the service range 10.0.0.0/16"),
+        "{}",
+        err(&o)
+    );
+    let o = netpolkit(
+        &[
+            "explain",
+            "--from",
+            "10.244.7.7",
+            "--to",
+            "shop/db",
+            "--port",
+            "5432",
+            "-",
+        ],
+        Some(&input),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).starts_with("DENY 10.244.7.7 (a pod not in the input) -> shop/db"),
+        "{}",
+        out(&o)
+    );
+    // Other ranges move the line between pods and the outside world.
+    let o = netpolkit(
+        &[
+            "explain",
+            "--from",
+            "10.244.7.7",
+            "--to",
+            "shop/web",
+            "--port",
+            "80",
+            "--pod-cidr",
+            "10.100.0.0/16",
+            "-",
+        ],
+        Some(&input),
+    );
+    assert!(out(&o).starts_with("ALLOW 10.244.7.7 -> shop/web"), "{}", out(&o));
 }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use crate::ir::{is_cilium_derived, Label, Labels, Proto, Source};
 use crate::model::{Document, IntOrString, Kind, Manifest, ObjectMeta, PodFacts, Protocol};
 use crate::profile::{identity_relevant, Profile};
@@ -111,6 +113,8 @@ pub struct ServiceInfo {
     pub selector: Vec<(String, String)>,
     /// (port, targetPort as written, protocol).
     pub ports: Vec<(u16, Option<IntOrString>, Proto)>,
+    /// `spec.clusterIPs` (and `clusterIP`), when written.
+    pub cluster_ips: Vec<IpAddr>,
 }
 
 /// Every endpoint of the input, and the namespaces and services around them.
@@ -119,6 +123,11 @@ pub struct Cluster {
     pub endpoints: Vec<Endpoint>,
     pub namespaces: BTreeMap<String, Vec<(String, String)>>,
     pub services: Vec<ServiceInfo>,
+    /// The cluster's address ranges (from the profile): an address in them
+    /// that no manifest names is still a pod, a node or a service.
+    pub pod_cidrs: Vec<IpNet>,
+    pub node_cidrs: Vec<IpNet>,
+    pub service_cidrs: Vec<IpNet>,
 }
 
 pub const NAMESPACE: &str = "io.kubernetes.pod.namespace";
@@ -126,7 +135,12 @@ pub const NAMESPACE_LABELS: &str = "io.cilium.k8s.namespace.labels.";
 
 impl Cluster {
     pub fn build(documents: &[Document], profile: &Profile) -> Cluster {
-        let mut cluster = Cluster::default();
+        let mut cluster = Cluster {
+            pod_cidrs: profile.pod_cidrs.clone(),
+            node_cidrs: profile.node_cidrs.clone(),
+            service_cidrs: profile.service_cidrs.clone(),
+            ..Cluster::default()
+        };
         for d in documents {
             if let Manifest::Namespace(ns) = &d.manifest {
                 if let Some(name) = ns.metadata.name() {
@@ -211,6 +225,7 @@ impl Cluster {
                             Some((port, p.target_port.as_ref().map(|t| t.value.clone()), protocol))
                         })
                         .collect(),
+                    cluster_ips: s.cluster_ips.iter().filter_map(|ip| ip.value.parse().ok()).collect(),
                 }),
                 _ => {}
             }
@@ -354,7 +369,7 @@ impl Cluster {
             {
                 return Ok(e.clone());
             }
-            return Ok(Endpoint::external(Some(ip), None));
+            return self.resolve_address(ip);
         }
         if let Some(node) = text.strip_prefix("node/") {
             return self
@@ -382,6 +397,66 @@ impl Cluster {
         Err(format!(
             "no pod or workload `{namespace}/{name}` in the input (name pods as NAMESPACE/NAME, nodes as node/NAME, or give an IP address)"
         ))
+    }
+}
+
+impl Cluster {
+    /// An address no pod or node of the input has: a service address stands
+    /// for the pods behind it (policies apply after load-balancing); an
+    /// address in the pod or node ranges is a pod or node the input does not
+    /// describe (Cilium gives it a cluster identity, so CIDR rules do not
+    /// match it); anything else is outside the cluster.
+    fn resolve_address(&self, ip: IpAddr) -> Result<Endpoint, String> {
+        if let Some(service) = self.services.iter().find(|s| s.cluster_ips.contains(&ip)) {
+            let backend = self.endpoints.iter().find(|e| {
+                e.is_pod()
+                    && e.namespace.as_deref() == Some(service.namespace.as_str())
+                    && !service.selector.is_empty()
+                    && service
+                        .selector
+                        .iter()
+                        .all(|(k, v)| e.pod_labels.iter().any(|(pk, pv)| pk == k && pv == v))
+            });
+            return match backend {
+                Some(pod) => {
+                    let mut pod = pod.clone();
+                    pod.name = format!("{} (behind service {}/{} at {ip})", pod.name, service.namespace, service.name);
+                    Ok(pod)
+                }
+                None => Err(format!(
+                    "{ip} is the address of service {}/{}, and none of its pods is in the input: policies apply to the pod a service forwards to, so give that pod",
+                    service.namespace, service.name
+                )),
+            };
+        }
+        if let Some(range) = self.service_cidrs.iter().find(|n| n.contains(&ip)) {
+            return Err(format!(
+                "{ip} is in the service range {range}: policies apply to the pod a service forwards to, not to the service address; give the pod (NAMESPACE/NAME), or the Service with its clusterIP"
+            ));
+        }
+        let unknown = |kind: EndpointKind, what: &str| Endpoint {
+            name: format!("{ip} ({what} not in the input)"),
+            kind,
+            namespace: None,
+            labels: Labels::default(),
+            pod_labels: Vec::new(),
+            ips: vec![ip],
+            dns_name: None,
+            ports: Vec::new(),
+            node: None,
+            host_network: false,
+            document: None,
+            span: None,
+        };
+        if self.node_cidrs.iter().any(|n| n.contains(&ip)) {
+            let mut node = unknown(EndpointKind::Node, "a node");
+            node.node = Some(ip.to_string());
+            return Ok(node);
+        }
+        if self.pod_cidrs.iter().any(|n| n.contains(&ip)) {
+            return Ok(unknown(EndpointKind::Pod, "a pod"));
+        }
+        Ok(Endpoint::external(Some(ip), None))
     }
 }
 
