@@ -88,13 +88,7 @@ fn test(ctx: &Ctx) -> Result {
     // Every crate but the npm package's (tested in Chromium below), on the host.
     summaries.push(
         ctx.cmd("cargo")
-            .args([
-                "test",
-                "--locked",
-                "--workspace",
-                "--exclude",
-                "wasm-pkg",
-            ])
+            .args(["test", "--locked", "--workspace", "--exclude", "wasm-pkg"])
             .run_tests("cargo test (host)", is_cargo_summary)?,
     );
     summaries.push(
