@@ -7,7 +7,8 @@
 //!   matrix, one `explain`;
 //! - WASM in node: the npm package's `parse` and `validate` on the 10k file,
 //!   its `connectivity` and `explain` on the clusters;
-//! - sizes: the npm `.wasm` and the editor's first load, raw and gzipped.
+//! - sizes: the npm `.wasm` and the editor's first load, raw and gzipped;
+//! - the editor in headless Chromium on the clusters (`xtask/bench/editor.mjs`).
 //!
 //! `--quick` skips the editor build.
 
@@ -134,7 +135,19 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
             }
         }
         let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-        Some(sizes(ctx, &refs)?)
+        let size = sizes(ctx, &refs)?;
+        let mut timings = String::new();
+        for cluster in &clusters {
+            timings.push_str(
+                &ctx.cmd("node")
+                    .arg(ctx.root.join("xtask/bench/editor.mjs"))
+                    .arg(&dist)
+                    .arg(cluster)
+                    .read()?,
+            );
+        }
+        print!("{timings}");
+        Some((size, timings))
     };
 
     println!("\n| measurement | result |\n|---|---|");
@@ -161,8 +174,11 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
         println!("{line}");
     }
     println!("| npm .wasm | {} B raw, {} B gzip -9 |", npm_size.0, npm_size.1);
-    if let Some((raw, gz)) = editor {
+    if let Some(((raw, gz), timings)) = editor {
         println!("| editor first load (dist/) | {raw} B raw, {gz} B gzip -9 |");
+        for line in timings.lines().filter(|l| l.starts_with('|')) {
+            println!("{line}");
+        }
     }
     Ok(())
 }
