@@ -207,20 +207,6 @@ fn criterion_median_ms(output: &str, id: &str) -> Option<f64> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::criterion_median_ms;
-
-    #[test]
-    fn reads_criterion_medians_by_exact_id() {
-        let out = "Benchmarking g/a/100: Analyzing\ng/a/1000\n  time:   [1.0 ms 2.0 ms 3.0 ms]\n\
-                   g/a/100                  time:   [10.5 µs 11.0 µs 12.0 µs]\n";
-        assert_eq!(criterion_median_ms(out, "g/a/1000"), Some(2.0));
-        assert_eq!(criterion_median_ms(out, "g/a/100"), Some(0.011));
-        assert_eq!(criterion_median_ms(out, "g/b/100"), None);
-    }
-}
-
 /// Total raw bytes and total `gzip -9` bytes of `files`.
 fn sizes(ctx: &Ctx, files: &[&Path]) -> Result<(u64, u64)> {
     let mut raw = 0;
@@ -240,4 +226,18 @@ fn sizes(ctx: &Ctx, files: &[&Path]) -> Result<(u64, u64)> {
             .map_err(|e| Error(format!("gzip size: {e}")))?;
     }
     Ok((raw, gz))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::criterion_median_ms;
+
+    #[test]
+    fn reads_criterion_medians_by_exact_id() {
+        let out = "Benchmarking g/a/100: Analyzing\ng/a/1000\n  time:   [1.0 ms 2.0 ms 3.0 ms]\n\
+                   g/a/100                  time:   [10.5 µs 11.0 µs 12.0 µs]\n";
+        assert_eq!(criterion_median_ms(out, "g/a/1000"), Some(2.0));
+        assert_eq!(criterion_median_ms(out, "g/a/100"), Some(0.011));
+        assert_eq!(criterion_median_ms(out, "g/b/100"), None);
+    }
 }
