@@ -438,7 +438,20 @@ spec:
         .collect();
     let parsed = netpolkit::parse(text);
     let cluster = Cluster::from_documents(&parsed.documents, &externals);
-    let analysis = analyze_as(ProfileKind::Upstream, text);
+    // The page's egress target 10.0.0.0/24 lies in the AKS default service
+    // range, where an address stands for no pod; this cluster's services
+    // live in the kubeadm default range instead.
+    let analysis = analyze(
+        text,
+        &AnalyzeOptions {
+            profile: ProfileSettings {
+                kind: Some(ProfileKind::Upstream),
+                service_cidrs: Some(vec!["10.96.0.0/12".parse().unwrap()]),
+                ..ProfileSettings::default()
+            },
+            ..AnalyzeOptions::default()
+        },
+    );
     assert!(!analysis.parsed.has_errors(), "{:?}", analysis.parsed.diagnostics);
     let cases = [
         ("default/frontend", "default/db", 6379, Proto::Tcp, true),

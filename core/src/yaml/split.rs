@@ -1,9 +1,7 @@
 //! Splitting a stream into documents, so that a syntax error in one document
 //! never hides the others.
 
-use serde_saphyr::{DefaultMessageFormatter, DuplicateKeyPolicy, MessageFormatter, Spanned};
-
-use super::tree::{char_to_byte, convert, Raw};
+use super::build;
 use super::Node;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -92,37 +90,23 @@ fn has_content(chunk: &str) -> bool {
 
 fn parse_chunk(text: &str, span: Span) -> RawDocument {
     let chunk = &text[span.start..span.end];
-    let options = serde_saphyr::options! {
-        // Duplicates are reported by the model reader, with both locations.
-        duplicate_keys: DuplicateKeyPolicy::PassThrough,
-        // `0755` means 493 to kubectl (YAML 1.1) and 755 to YAML 1.2 readers.
-        leading_zero_numbers_as_strings: true,
-        with_snippet: false,
-    };
-    match serde_saphyr::from_str_with_options::<Spanned<Raw>>(chunk, options) {
-        Ok(raw) => RawDocument {
+    match build::document(chunk, span.start) {
+        Ok(root) => RawDocument {
             span,
-            root: Some(convert(raw, chunk, span.start)),
+            root: Some(root),
             error: None,
         },
-        Err(error) => {
-            let at = error
-                .location()
-                .map(|l| l.span())
-                .map(|s| match s.byte_offset() {
-                    Some(b) => b as usize,
-                    None => char_to_byte(chunk, s.offset() as usize),
-                })
-                .unwrap_or(0)
-                .min(chunk.len());
-            let message = DefaultMessageFormatter.format_message(error.without_snippet());
-            let message = readable(strip_location_prefix(&message));
-            // Point at the rest of the line where the parser stopped.
+        Err(failure) => {
+            let mut at = failure.at.min(chunk.len());
+            while !chunk.is_char_boundary(at) {
+                at -= 1;
+            }
+            // Point at the rest of the line where the reader stopped.
             let line_end = chunk[at..].find('\n').map_or(chunk.len(), |i| at + i);
             let diagnostic = Diagnostic::new(
                 Code::YamlSyntax,
                 Span::new(at, line_end.max(at)).offset(span.start),
-                format!("invalid YAML: {message}"),
+                format!("invalid YAML: {}", failure.message),
             )
             .with_hint("fix the syntax; the other documents are still checked");
             RawDocument {
@@ -132,28 +116,6 @@ fn parse_chunk(text: &str, span: Span) -> RawDocument {
             }
         }
     }
-}
-
-/// The library's resource limits, in words.
-fn readable(message: &str) -> String {
-    if message.contains("budget breached: Depth") || message.contains("recursion limit") {
-        "the document nests deeper than the parser allows (64 levels)".to_owned()
-    } else if message.contains("budget breached") {
-        format!("the document exceeds the parser's resource limits ({message})")
-    } else {
-        message.to_owned()
-    }
-}
-
-/// Messages may start with "line 3 column 5: "; we report locations ourselves.
-fn strip_location_prefix(message: &str) -> &str {
-    let trimmed = message.trim();
-    if let Some(rest) = trimmed.strip_prefix("line ") {
-        if let Some((_, after)) = rest.split_once(": ") {
-            return after;
-        }
-    }
-    trimmed
 }
 
 #[cfg(test)]
