@@ -278,9 +278,9 @@ test('without workloads the Flow and Connectivity tabs say what to add', async (
     await page.click('#tab-flow');
     assert.match((await flowState(page)).prompt, /no workloads yet/);
     // Addresses work without any workload.
-    await page.fill('#flow-from', '10.0.0.1');
+    await page.fill('#flow-from', '198.51.100.7');
     await page.fill('#flow-to', 'api.example.com');
-    const flow = await waitForFlow(page, '10.0.0.1', 'api.example.com');
+    const flow = await waitForFlow(page, '198.51.100.7', 'api.example.com');
     assert.equal(flow.verdict, 'allow');
     await page.click('#tab-connectivity');
     await page.waitForSelector('#matrix-empty');
