@@ -44,7 +44,7 @@ pub struct ProfileArgs {
 }
 
 impl ProfileArgs {
-    fn settings(&self) -> Result<ProfileSettings, String> {
+    pub fn settings(&self) -> Result<ProfileSettings, String> {
         let nets = |v: &Vec<IpNet>| (!v.is_empty()).then(|| v.clone());
         let mut flags = ProfileSettings {
             kind: self.profile,
@@ -83,7 +83,7 @@ impl ProfileArgs {
 
 /// All inputs as one text, so that policies and workloads from different
 /// files meet; locations map back to the files.
-fn combined(inputs: &[Input]) -> SourceMap {
+pub fn combined(inputs: &[Input]) -> SourceMap {
     let mut sources = SourceMap::default();
     for input in inputs {
         sources.add(&input.name, &input.text);
@@ -91,7 +91,7 @@ fn combined(inputs: &[Input]) -> SourceMap {
     sources
 }
 
-fn usage(message: String) -> ExitCode {
+pub fn usage(message: String) -> ExitCode {
     eprintln!("netpolkit: {message}");
     ExitCode::from(2)
 }

@@ -3,6 +3,7 @@
 //! diagnostics and sets the exit code (0 clean, 1 errors, 2 usage).
 
 mod analysis;
+mod convert;
 mod input;
 mod render;
 
@@ -77,6 +78,29 @@ enum Command {
         #[command(flatten)]
         profile: analysis::ProfileArgs,
     },
+    /// Convert policies to another kind, report what has no equivalent, and prove the result allows the same flows.
+    Convert {
+        /// The kind to convert to.
+        #[arg(long, value_enum)]
+        to: convert::TargetArg,
+        /// Namespaces (comma-separated) a clusterwide policy goes to when converted to a namespaced kind; default:
+        /// the input's namespaces its subject selects.
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// Treat every loss (a construct without equivalent, a flow that changes) as an error.
+        #[arg(long)]
+        strict: bool,
+        /// Skip the flow-by-flow comparison of input and output.
+        #[arg(long)]
+        no_proof: bool,
+        /// Policies (and the workloads they apply to): files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t = convert::OutputArg::Yaml)]
+        output: convert::OutputArg,
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
     /// Print the manifests normalised: kubectl's layout, a stable key order, safe quoting.
     Fmt {
         /// Files, directories or `-` for stdin.
@@ -135,6 +159,28 @@ fn main() -> ExitCode {
                 &port,
                 matches!(output, CheckOutput::Json),
                 &profile,
+            ),
+            Err(code) => code,
+        },
+        Command::Convert {
+            to,
+            namespace,
+            strict,
+            no_proof,
+            paths,
+            output,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => convert::run(
+                &inputs,
+                &convert::Args {
+                    to,
+                    namespace,
+                    strict,
+                    no_proof,
+                    output,
+                    profile: &profile,
+                },
             ),
             Err(code) => code,
         },

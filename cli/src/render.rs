@@ -14,6 +14,11 @@ pub fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// The same for what goes to stderr.
+pub fn color_wanted_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn level(severity: Severity) -> Level<'static> {
     match severity {
         Severity::Error => Level::ERROR,
@@ -34,6 +39,35 @@ pub fn text(results: &[(Input, Parsed)], color: bool) -> String {
     }
     out.push_str(&summary(results));
     out.push('\n');
+    out
+}
+
+/// Diagnostics about the joined text of several inputs, each shown in its
+/// own file.
+pub fn joined(inputs: &[Input], sources: &netpolkit::SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
+    let mut out = String::new();
+    for d in diagnostics {
+        let (input, start) = match sources.part(d.span.start) {
+            Some((name, start)) => match inputs.iter().find(|i| i.name == name) {
+                Some(input) => (input, start),
+                None => continue,
+            },
+            None => match inputs.first() {
+                Some(input) => (input, 0),
+                None => continue,
+            },
+        };
+        let mut local = d.clone();
+        local.span.start = d.span.start.saturating_sub(start);
+        local.span.end = d.span.end.saturating_sub(start);
+        for related in &mut local.related {
+            related.span.start = related.span.start.saturating_sub(start);
+            related.span.end = related.span.end.saturating_sub(start);
+        }
+        out.push_str(&renderer.render(&report(input, &local)));
+        out.push_str("\n\n");
+    }
     out
 }
 

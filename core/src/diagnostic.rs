@@ -180,6 +180,19 @@ codes! {
     IpBlockWithSelector = ("NP319", "ip-block-with-selector", Error),
     /// A CiliumNetworkPolicy selecting `reserved:init`, which only a clusterwide policy can (1.15+).
     ReservedInitInCnp = ("NP320", "reserved-init-in-cnp", Warning),
+
+    // --- NP4xx: conversion between kinds ---------------------------------------
+    /// A construct the target kind cannot express: the output leaves it out
+    /// (an error under `--strict`).
+    NoEquivalent = ("NP401", "no-equivalent", Warning),
+    /// A clusterwide policy converted to namespaced kinds, with no namespace to put it in.
+    NeedsNamespace = ("NP402", "needs-namespace", Error),
+    /// The converted policy allows or denies different flows than the source
+    /// (an error under `--strict`).
+    NotEquivalent = ("NP403", "not-equivalent", Warning),
+    /// An exact conversion that is spelled differently (protocol ANY
+    /// expanded, an entity written as a selector...): worth knowing, changes nothing.
+    ConversionNote = ("NP404", "conversion-note", Info),
 }
 
 impl Serialize for Code {

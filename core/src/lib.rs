@@ -18,6 +18,8 @@
 
 pub mod analysis;
 pub mod cluster;
+pub mod compare;
+pub mod convert;
 pub mod diagnostic;
 pub mod emit;
 pub mod engine;

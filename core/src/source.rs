@@ -182,6 +182,16 @@ impl SourceMap {
         &self.text
     }
 
+    /// The name of the part byte `offset` falls in, and where that part
+    /// starts in the joined text; `None` for a text given alone.
+    pub fn part(&self, offset: usize) -> Option<(&str, usize)> {
+        let part = self
+            .parts
+            .partition_point(|(_, start)| *start <= offset)
+            .checked_sub(1)?;
+        self.parts.get(part).map(|(name, start)| (name.as_str(), *start))
+    }
+
     /// The file, line and column of byte `offset` of the joined text.
     pub fn locate(&self, offset: usize) -> Location<'_> {
         let index = match &self.index {

@@ -6,6 +6,7 @@
 //! - `bench`  the measurements in BENCHMARKS.md
 //! - `npm`    build and pack the npm package
 //! - `versions` check that the pinned tool versions agree
+//! - `fuzz-equivalence [CASES] [SEED]` the conversion property tests, longer
 
 mod bench;
 mod npm;
@@ -27,7 +28,10 @@ const HELP: &str = "usage: cargo xtask <setup|test|serve|bench|npm|versions>
   serve     build and serve the editor on http://127.0.0.1:8080
   bench     measure parsing, validation and sizes (see BENCHMARKS.md)
   npm       build and pack the npm package into target/npm/
-  versions  check that the pinned tool versions agree";
+  versions  check that the pinned tool versions agree
+  fuzz-equivalence [CASES] [SEED]
+            convert random policy sets in every direction and prove each
+            conversion (release build; default 30000 cases, a random seed)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("bench") => setup::setup(&ctx, Needs::Serve).and_then(|()| bench::run(&ctx, &args[1..])),
         Some("npm") => setup::setup(&ctx, Needs::Serve).and_then(|()| npm::build(&ctx).map(|_| ())),
         Some("versions") => versions::check(&ctx),
+        Some("fuzz-equivalence") => fuzz_equivalence(&ctx, &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{HELP}");
             return ExitCode::SUCCESS;
@@ -55,6 +60,35 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The property tests of `core/tests/convert.rs` with more cases and
+/// another seed than `test` runs: `CONVERT_CASES`, `CONVERT_SEED`.
+fn fuzz_equivalence(ctx: &Ctx, args: &[String]) -> Result {
+    let cases = args.first().cloned().unwrap_or_else(|| "30000".to_owned());
+    let seed = args.get(1).cloned().unwrap_or_else(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        now.to_string()
+    });
+    println!("fuzz-equivalence: {cases} cases per property, seed {seed} (rerun with `cargo xtask fuzz-equivalence {cases} {seed}`)");
+    ctx.cmd("cargo")
+        .args([
+            "test",
+            "--locked",
+            "--release",
+            "-p",
+            "netpolkit",
+            "--test",
+            "convert",
+            "--",
+            "random",
+            "--nocapture",
+        ])
+        .env("CONVERT_CASES", &cases)
+        .env("CONVERT_SEED", &seed)
+        .run()
 }
 
 fn test(ctx: &Ctx) -> Result {

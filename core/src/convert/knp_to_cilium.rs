@@ -1,0 +1,219 @@
+//! NetworkPolicy → CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy,
+//! spelled as cilium-semantics §1.8 says a faithful conversion must be:
+//!
+//! - a rule without peers is `fromEntities: [all]`, never `{}` (which is a
+//!   default-deny-only rule in Cilium, §2.14) nor `fromEndpoints: [{}]`
+//!   (which Cilium scopes to the policy's namespace, §2.13);
+//! - namespaceSelector keys get the `io.cilium.k8s.namespace.labels.`
+//!   prefix, and `namespaceSelector: {}` becomes `io.kubernetes.pod.namespace Exists`;
+//! - ports without protocol are TCP (Cilium's own default is ANY);
+//! - selector peers and ipBlock peers go into separate rules (a Cilium rule
+//!   holds one peer kind, §2.12);
+//! - the default deny that `policyTypes` implies is an explicit empty rule.
+//!
+//! A clusterwide target pins the subject and the same-namespace peers to the
+//! policy's namespace, which a CiliumNetworkPolicy gets injected (§2.13).
+
+use super::build::{label_map, list, metadata, parts, requirement, s, selector, sp};
+use super::names::clusterwide_name;
+use super::Ctx;
+use crate::cluster::{NAMESPACE, NAMESPACE_LABELS};
+use crate::model::{
+    CidrRule, CiliumPolicy, Entity, IntOrString, Kind, LabelSelector, Manifest, NetworkPolicy, NetworkPolicyPeer,
+    NetworkPolicyRule, Operator, PeerRule, PolicyType, PortProtocol, PortRule, Protocol, Rule,
+};
+
+/// Cilium refuses more than this many ports in one `toPorts` item (§2.12).
+const MAX_PORTS: usize = 40;
+
+pub fn convert(ctx: &mut Ctx, policy: &NetworkPolicy) {
+    let namespace = policy.metadata.namespace().unwrap_or("default").to_owned();
+    let name = policy.metadata.name().unwrap_or("policy").to_owned();
+    let clusterwide = ctx.target == super::Target::Ccnp;
+    let scope = Scope {
+        namespace: &namespace,
+        clusterwide,
+    };
+    let spec = policy.spec.as_ref().map(|s| &s.value);
+    let mut subject = spec
+        .and_then(|s| s.pod_selector.as_ref())
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
+    if clusterwide {
+        subject = scope.same_namespace(&subject);
+    }
+    let types: Vec<PolicyType> = spec
+        .and_then(|s| s.policy_types.as_ref())
+        .map(|t| t.iter().map(|t| t.value).collect())
+        .unwrap_or_default();
+    let ingress_rules = spec.and_then(|s| s.ingress.as_ref());
+    let egress_rules = spec.and_then(|s| s.egress.as_ref());
+    let mut ingress = section(ingress_rules, &scope);
+    let mut egress = section(egress_rules, &scope);
+    // §1.5: the default deny a NetworkPolicy implies without rules.
+    if ingress.is_empty() && (types.contains(&PolicyType::Ingress) || !types.contains(&PolicyType::Egress)) {
+        ingress.push(PeerRule::default());
+    }
+    if egress.is_empty() && types.contains(&PolicyType::Egress) {
+        egress.push(PeerRule::default());
+    }
+    let rule = Rule {
+        endpoint_selector: Some(sp(subject)),
+        ingress: (!ingress.is_empty()).then(|| list(ingress)),
+        egress: (!egress.is_empty()).then(|| list(egress)),
+        ..Rule::default()
+    };
+    let provenance = super::describe(ctx.document);
+    let (kind, name, ns) = if clusterwide {
+        (
+            Kind::CiliumClusterwideNetworkPolicy,
+            clusterwide_name(&namespace, &name),
+            None,
+        )
+    } else {
+        (
+            Kind::CiliumNetworkPolicy,
+            name,
+            policy.metadata.namespace().map(str::to_owned),
+        )
+    };
+    let converted = CiliumPolicy {
+        metadata: sp(metadata(&policy.metadata, name, ns, provenance)),
+        spec: Some(sp(rule)),
+        specs: None,
+    };
+    let manifest = if clusterwide {
+        Manifest::CiliumClusterwideNetworkPolicy(converted)
+    } else {
+        Manifest::CiliumNetworkPolicy(converted)
+    };
+    ctx.push(kind, manifest);
+}
+
+/// Where the policy's namespace has to be written out.
+struct Scope<'a> {
+    namespace: &'a str,
+    clusterwide: bool,
+}
+
+impl Scope<'_> {
+    /// `selector` restricted to the policy's namespace.
+    fn same_namespace(&self, selector: &LabelSelector) -> LabelSelector {
+        let (mut labels, expressions) = parts(selector);
+        labels.retain(|(k, _)| k != NAMESPACE);
+        labels.push((NAMESPACE.to_owned(), self.namespace.to_owned()));
+        super::build::selector(label_map(labels), expressions)
+    }
+}
+
+/// The Cilium rules of one direction: each NetworkPolicy rule becomes one
+/// rule per peer kind it uses, all with the rule's ports.
+fn section(rules: Option<&crate::model::List<NetworkPolicyRule>>, scope: &Scope) -> Vec<PeerRule> {
+    let mut out = Vec::new();
+    for rule in rules.iter().flat_map(|l| l.iter()) {
+        let to_ports = ports(rule.ports.as_ref());
+        let peers: Vec<&NetworkPolicyPeer> = rule.peers.iter().flat_map(|l| l.iter()).map(|p| &p.value).collect();
+        if peers.is_empty() {
+            out.push(PeerRule {
+                entities: Some(sp(vec![sp(Entity::All)])),
+                to_ports: to_ports.clone(),
+                ..PeerRule::default()
+            });
+            continue;
+        }
+        let endpoints: Vec<LabelSelector> = peers
+            .iter()
+            .filter(|p| p.ip_block.is_none())
+            .map(|p| endpoint_selector(p, scope))
+            .collect();
+        let cidrs: Vec<CidrRule> = peers
+            .iter()
+            .filter_map(|p| p.ip_block.as_ref())
+            .map(|b| CidrRule {
+                cidr: b.cidr.as_ref().map(|c| s(c.value.clone())),
+                except: b
+                    .except
+                    .as_ref()
+                    .filter(|e| !e.is_empty())
+                    .map(|e| sp(e.iter().map(|x| s(x.value.clone())).collect())),
+                ..CidrRule::default()
+            })
+            .collect();
+        if !endpoints.is_empty() {
+            out.push(PeerRule {
+                endpoints: Some(list(endpoints)),
+                to_ports: to_ports.clone(),
+                ..PeerRule::default()
+            });
+        }
+        if !cidrs.is_empty() {
+            out.push(PeerRule {
+                cidr_set: Some(list(cidrs)),
+                to_ports: to_ports.clone(),
+                ..PeerRule::default()
+            });
+        }
+    }
+    out
+}
+
+/// The endpoint selector of a pod/namespace peer (§1.4).
+fn endpoint_selector(peer: &NetworkPolicyPeer, scope: &Scope) -> LabelSelector {
+    let pod = peer.pod_selector.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let Some(namespaces) = &peer.namespace_selector else {
+        // Same namespace: injected for a CNP, written out for a CCNP.
+        return if scope.clusterwide {
+            scope.same_namespace(&pod)
+        } else {
+            pod
+        };
+    };
+    let (ns_labels, ns_expressions) = parts(namespaces);
+    let (pod_labels, pod_expressions) = parts(&pod);
+    let mut expressions: Vec<_> = ns_expressions
+        .into_iter()
+        .map(|r| {
+            let values = r
+                .values
+                .map(|v| v.value.into_iter().map(|x| x.value).collect())
+                .unwrap_or_default();
+            requirement(format!("{NAMESPACE_LABELS}{}", r.key.value), r.operator.value, values)
+        })
+        .collect();
+    let mut labels: Vec<(String, String)> = ns_labels
+        .into_iter()
+        .map(|(k, v)| (format!("{NAMESPACE_LABELS}{k}"), v))
+        .collect();
+    if labels.is_empty() && expressions.is_empty() {
+        // `namespaceSelector: {}`: every namespace.
+        expressions.push(requirement(NAMESPACE, Operator::Exists, Vec::new()));
+    }
+    labels.extend(pod_labels);
+    expressions.extend(pod_expressions);
+    selector(label_map(labels), expressions)
+}
+
+/// A NetworkPolicy rule's ports as Cilium port rules; `None` without ports.
+fn ports(ports: Option<&crate::model::List<crate::model::NetworkPolicyPort>>) -> Option<crate::model::List<PortRule>> {
+    let ports = ports.filter(|p| !p.is_empty())?;
+    let converted: Vec<PortProtocol> = ports
+        .iter()
+        .map(|p| PortProtocol {
+            port: Some(s(match p.port.as_ref().map(|p| &p.value) {
+                Some(IntOrString::Int(n)) => n.to_string(),
+                Some(IntOrString::Str(name)) => name.clone(),
+                None => "0".to_owned(),
+            })),
+            end_port: p.end_port.clone(),
+            protocol: Some(sp(p.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value))),
+        })
+        .collect();
+    let rules: Vec<PortRule> = converted
+        .chunks(MAX_PORTS)
+        .map(|chunk| PortRule {
+            ports: Some(list(chunk.to_vec())),
+            ..PortRule::default()
+        })
+        .collect();
+    Some(list(rules))
+}

@@ -1,0 +1,158 @@
+//! Names and namespaces of converted policies: deterministic, unique, and
+//! placing a clusterwide policy in the namespaces it actually covers.
+
+use std::collections::BTreeSet;
+
+use crate::analysis::Analysis;
+use crate::cluster::{NAMESPACE, NAMESPACE_LABELS};
+use crate::ir::{Label, Labels, Selector, Source, Subject};
+use crate::model::{Document, Manifest};
+
+/// The namespaces a clusterwide policy (CCNP, ClusterNetworkPolicy) is
+/// spread over when the target kind is namespaced: `--namespace` if given
+/// (comma-separated), otherwise every namespace of the input whose pods the
+/// policy's subjects can select, judged by the subjects' namespace
+/// requirements (`io.kubernetes.pod.namespace`, namespace labels).
+pub fn namespaces_for(document: &Document, source: &Analysis, flag: Option<&str>) -> Vec<String> {
+    if !matches!(
+        document.manifest,
+        Manifest::CiliumClusterwideNetworkPolicy(_) | Manifest::ClusterNetworkPolicy(_)
+    ) {
+        return Vec::new();
+    }
+    if let Some(flag) = flag {
+        let given: BTreeSet<String> = flag
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        return given.into_iter().collect();
+    }
+    let subjects: Vec<&Selector> = source
+        .lowered
+        .entries
+        .iter()
+        .filter(|e| source.lowered.policies[e.origin.policy].document == document.index)
+        .filter_map(|e| match &e.subject {
+            Subject::Endpoints(s) => Some(s),
+            Subject::Host(_) => None,
+        })
+        .collect();
+    let mut found = BTreeSet::new();
+    for subject in subjects {
+        match pinned(subject) {
+            // A subject that names its namespaces is there, workloads or not.
+            Some(names) => found.extend(names),
+            None => found.extend(
+                source
+                    .cluster
+                    .namespaces
+                    .iter()
+                    .filter(|(name, labels)| namespace_part(subject).matches(&namespace_labels(name, labels)))
+                    .map(|(name, _)| name.clone()),
+            ),
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Whether every subject of the document names its namespaces outright,
+/// so that spreading it over them covers all it can ever select.
+pub fn pinned_only(document: &Document, source: &Analysis) -> bool {
+    source
+        .lowered
+        .entries
+        .iter()
+        .filter(|e| source.lowered.policies[e.origin.policy].document == document.index)
+        .all(|e| match &e.subject {
+            Subject::Endpoints(s) => pinned(s).is_some(),
+            Subject::Host(_) => true,
+        })
+}
+
+/// The namespaces a selector names outright (`io.kubernetes.pod.namespace: X`
+/// or `In [X, Y]`), if it does.
+fn pinned(selector: &Selector) -> Option<Vec<String>> {
+    if let Some((_, v)) = selector.match_labels.iter().find(|(k, _)| k.key == NAMESPACE) {
+        return Some(vec![v.clone()]);
+    }
+    selector
+        .expressions
+        .iter()
+        .find(|(k, op, _)| k.key == NAMESPACE && *op == crate::ir::Op::In)
+        .map(|(_, _, values)| values.clone())
+}
+
+/// The requirements of `selector` that are about namespaces.
+fn namespace_part(selector: &Selector) -> Selector {
+    let about_namespace = |key: &crate::ir::SelectorKey| key.key == NAMESPACE || key.key.starts_with(NAMESPACE_LABELS);
+    Selector {
+        match_labels: selector
+            .match_labels
+            .iter()
+            .filter(|(k, _)| about_namespace(k))
+            .cloned()
+            .collect(),
+        expressions: selector
+            .expressions
+            .iter()
+            .filter(|(k, _, _)| about_namespace(k))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The identity labels every pod of namespace `name` carries.
+fn namespace_labels(name: &str, labels: &[(String, String)]) -> Labels {
+    let mut all = vec![Label::new(Source::K8s, NAMESPACE, name)];
+    for (k, v) in labels {
+        all.push(Label::new(Source::K8s, format!("{NAMESPACE_LABELS}{k}"), v.clone()));
+    }
+    Labels::new(all)
+}
+
+/// Makes (kind, namespace, name) unique by suffixing `-2`, `-3`... in order.
+pub fn disambiguate(documents: &mut [Document]) {
+    let mut seen = BTreeSet::new();
+    for document in documents.iter_mut() {
+        let kind = document.model_kind();
+        let Some(meta) = metadata_mut(&mut document.manifest) else {
+            continue;
+        };
+        let namespace = meta.namespace().map(str::to_owned);
+        let base = meta.name().unwrap_or("policy").to_owned();
+        let mut name = base.clone();
+        let mut n = 1;
+        while !seen.insert((kind, namespace.clone(), name.clone())) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        if n > 1 {
+            meta.name = Some(super::build::s(name));
+        }
+    }
+}
+
+fn metadata_mut(manifest: &mut Manifest) -> Option<&mut crate::model::ObjectMeta> {
+    Some(match manifest {
+        Manifest::NetworkPolicy(p) => &mut p.metadata.value,
+        Manifest::CiliumNetworkPolicy(p) | Manifest::CiliumClusterwideNetworkPolicy(p) => &mut p.metadata.value,
+        Manifest::ClusterNetworkPolicy(p) => &mut p.metadata.value,
+        _ => return None,
+    })
+}
+
+/// A name for a namespaced policy made clusterwide: `NAMESPACE-NAME`.
+pub fn clusterwide_name(namespace: &str, name: &str) -> String {
+    format!("{namespace}-{name}")
+}
+
+/// The name of a clusterwide policy's part in `namespace`: without the
+/// `NAMESPACE-` prefix [`clusterwide_name`] adds, so round trips keep names.
+pub fn namespaced_name(name: &str, namespace: &str) -> String {
+    match name.strip_prefix(namespace).and_then(|rest| rest.strip_prefix('-')) {
+        Some(rest) if !rest.is_empty() => rest.to_owned(),
+        _ => name.to_owned(),
+    }
+}
