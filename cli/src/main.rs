@@ -4,6 +4,7 @@
 
 mod analysis;
 mod convert;
+mod diff;
 mod input;
 mod render;
 
@@ -101,6 +102,31 @@ enum Command {
         #[command(flatten)]
         profile: analysis::ProfileArgs,
     },
+    /// Print the flows whose verdict differs between two policy sets (or one set under two profiles).
+    Diff {
+        /// The policies before (and workloads).
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// The policies after (and workloads); the same file with --profile-old/--profile-new.
+        #[arg(value_name = "NEW")]
+        new: String,
+        #[arg(short, long, value_enum, default_value_t = diff::OutputArg::Text)]
+        output: diff::OutputArg,
+        /// The profile of OLD (overrides --profile).
+        #[arg(long, value_name = "NAME")]
+        profile_old: Option<netpolkit::profile::ProfileKind>,
+        /// The profile of NEW (overrides --profile).
+        #[arg(long, value_name = "NAME")]
+        profile_new: Option<netpolkit::profile::ProfileKind>,
+        /// Only the workloads the inputs describe, no generated pods, nodes and addresses.
+        #[arg(long)]
+        workloads_only: bool,
+        /// Explain at most this many differing flows (all are counted).
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
     /// Print the manifests normalised: kubectl's layout, a stable key order, safe quoting.
     Fmt {
         /// Files, directories or `-` for stdin.
@@ -184,6 +210,25 @@ fn main() -> ExitCode {
             ),
             Err(code) => code,
         },
+        Command::Diff {
+            old,
+            new,
+            output,
+            profile_old,
+            profile_new,
+            workloads_only,
+            limit,
+            profile,
+        } => diff::run(&diff::Args {
+            old: &old,
+            new: &new,
+            output,
+            profile_old,
+            profile_new,
+            workloads_only,
+            limit,
+            profile: &profile,
+        }),
         Command::Connectivity {
             paths,
             output,

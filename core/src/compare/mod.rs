@@ -5,7 +5,10 @@
 //! namespace, CIDR boundary, entity and port either side mentions. The
 //! conversion proof and `netpolkit diff` are both this comparison.
 
+mod diff;
 mod samples;
+
+pub use diff::{diff, render, Diff, DiffFormat, DiffOptions};
 
 use std::collections::HashMap;
 
