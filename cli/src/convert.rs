@@ -101,9 +101,14 @@ pub fn run(inputs: &[Input], args: &Args) -> ExitCode {
 
 fn proof_summary(proof: &netpolkit::convert::Proof) -> String {
     let verdict = |allowed: bool| if allowed { "allowed" } else { "denied" };
+    let cut = if proof.truncated {
+        " (the generated universe was cut down to fit in memory)"
+    } else {
+        ""
+    };
     if proof.equivalent {
         return format!(
-            "proof: equivalent: the same verdict for all {} flows between {} endpoints (given and generated)\n",
+            "proof: equivalent: the same verdict for all {} flows between {} endpoints (given and generated){cut}\n",
             proof.flows, proof.endpoints
         );
     }

@@ -8,6 +8,23 @@
 
 use std::fmt::Write;
 
+/// `count` NetworkPolicies only: the NetworkPolicies of [`policies`].
+pub fn network_policies(count: usize) -> String {
+    let mut n = count * 2;
+    loop {
+        let all = policies(n);
+        let knps: Vec<&str> = all
+            .split("---\n")
+            .filter(|d| d.contains("\nkind: NetworkPolicy\n"))
+            .take(count)
+            .collect();
+        if knps.len() == count {
+            return knps.join("---\n");
+        }
+        n *= 2;
+    }
+}
+
 /// `count` policies (about half KNP, a third CNP, the rest CCNP), as one
 /// multi-document YAML text.
 pub fn policies(count: usize) -> String {

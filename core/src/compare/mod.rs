@@ -45,6 +45,9 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
     /// Number of differing flows (may exceed `differences.len()` when capped).
     pub differing: u64,
+    /// The generated universe was cut down to fit in memory (big policy
+    /// sets): fewer near misses were tried than the selectors call for.
+    pub truncated: bool,
 }
 
 /// One flow whose verdict differs.
@@ -70,11 +73,11 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
         .filter(|d| !d.model_kind().is_some_and(|k| k.is_policy()))
         .cloned()
         .collect();
-    let (mut documents, addresses, mut ports) = if options.generate {
+    let (mut documents, addresses, mut ports, truncated) = if options.generate {
         let s = samples::generate(&workloads, &[old.lowered, new.lowered], old.profile);
-        (s.documents, s.addresses, s.ports)
+        (s.documents, s.addresses, s.ports, s.truncated)
     } else {
-        (Vec::new(), Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new(), false)
     };
     // Generated documents come after the given ones, numbered on.
     let base = workloads.len();
@@ -122,6 +125,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
     let mut comparison = Comparison {
         endpoints: n,
         flows: (n * n * flows) as u64,
+        truncated,
         ..Comparison::default()
     };
     if second.endpoints != first.endpoints || second.flows != first.flows {

@@ -21,6 +21,9 @@ use crate::profile::Profile;
 
 /// At most this many generated pods (the universe stays small enough to compare quickly).
 const MAX_PODS: usize = 1500;
+/// At most about this many matrix cells (endpoints² × ports) per side: the
+/// matrix is a byte per cell, so big policy sets get fewer generated pods.
+const MAX_CELLS: usize = 40_000_000;
 const SERVICE_ACCOUNT: &str = "io.cilium.k8s.policy.serviceaccount";
 const CLUSTER: &str = "io.cilium.k8s.policy.cluster";
 /// A value no policy mentions.
@@ -32,6 +35,9 @@ pub struct Samples {
     /// Addresses outside the cluster (or in its ranges), as text for `Cluster::resolve`.
     pub addresses: Vec<String>,
     pub ports: Vec<Flow>,
+    /// Fewer pods were generated than the selectors call for (the universe
+    /// would not fit in memory).
+    pub truncated: bool,
 }
 
 /// A requirement on one label of a pod, its namespace, or its service account.
@@ -197,7 +203,17 @@ pub fn generate(workloads: &[Document], sides: &[&Lowered], profile: &Profile) -
     }
     let mut seen = BTreeSet::new();
     assignments.retain(|a| seen.insert(a.clone()));
+    let generated = assignments.len();
     assignments.truncate(MAX_PODS);
+    let addresses_count = 2 + 4 * cidrs.len();
+    let flows = (ports.len() + named.len()).max(1);
+    let fixed = workloads.len() + node_selectors.len() + 2 + addresses_count;
+    let fits = |pods: usize| (fixed + pods).pow(2).saturating_mul(flows) <= MAX_CELLS;
+    while assignments.len() > 1 && !fits(assignments.len()) {
+        let keep = assignments.len() * 3 / 4;
+        assignments.truncate(keep.max(1));
+    }
+    let truncated = assignments.len() < generated;
 
     let given = Given::read(workloads);
     let mut text = String::new();
@@ -273,6 +289,7 @@ pub fn generate(workloads: &[Document], sides: &[&Lowered], profile: &Profile) -
         documents,
         addresses: boundaries(&cidrs),
         ports: ports.into_iter().collect(),
+        truncated,
     }
 }
 

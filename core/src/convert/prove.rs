@@ -27,6 +27,9 @@ pub struct Proof {
     pub differing: u64,
     /// The first differing flows, with the rules deciding them on each side.
     pub differences: Vec<Difference>,
+    /// The generated universe was cut down to fit in memory (very big
+    /// inputs): "equivalent" then covers fewer generated pods.
+    pub truncated: bool,
 }
 
 /// Compares `source` with `output` (the output read back). `origins[i]` is
@@ -75,6 +78,7 @@ pub fn prove(source: &Analysis, output: &Analysis, origins: &[usize], diagnostic
         flows: whole.flows,
         differing: whole.differing,
         differences: whole.differences,
+        truncated: whole.truncated,
     }
 }
 
