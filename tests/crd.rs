@@ -917,3 +917,100 @@ fn known_disagreements_still_reproduce() {
     }
     findings.assert_none("stale allow-list entries");
 }
+
+/// ClusterNetworkPolicy → CiliumClusterwideNetworkPolicy / CiliumNetworkPolicy
+/// (`netpolkit convert`, cilium-semantics §3.5): every converted document,
+/// alone, passes the CRD schema and netpolkit's own check, at both releases.
+#[test]
+fn converted_cluster_network_policies_pass_the_crds() {
+    use netpolkit::convert::{convert, ConvertOptions, Target};
+    let input = r#"apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: every-peer, labels: {team: net}, annotations: {owner: alice}}
+spec:
+  tier: Admin
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {team: shop}}
+      podSelector: {matchExpressions: [{key: app, operator: In, values: [api, web]}]}
+  ingress:
+  - name: from-ops
+    action: Accept
+    from:
+    - namespaces: {matchLabels: {team: ops}}
+    - pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: prom}}}
+    protocols:
+    - tcp: {destinationPort: {number: 8080}}
+    - destinationNamedPort: metrics
+  - name: no-dev
+    action: Deny
+    from:
+    - namespaces: {matchLabels: {team: dev}}
+  - name: pass
+    action: Pass
+    from:
+    - namespaces: {}
+  egress:
+  - name: out
+    action: Accept
+    to:
+    - nodes: {matchLabels: {pool: a}}
+    - networks: [10.0.0.0/8, "fd00::/8"]
+    protocols:
+    - udp: {destinationPort: {range: {start: 1000, end: 2000}}}
+    - sctp: {destinationPort: {number: 9}}
+  - name: names
+    action: Accept
+    to:
+    - domainNames: [example.com, "*.example.org"]
+  - name: deny-all
+    action: Deny
+    to:
+    - namespaces: {}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: baseline}
+spec:
+  tier: Baseline
+  priority: 0
+  subject:
+    namespaces: {}
+  egress:
+  - name: deny
+    action: Deny
+    to:
+    - networks: [192.0.2.0/24]
+"#;
+    let mut findings = Findings::default();
+    let mut judged = 0;
+    for target in [Target::Ccnp, Target::Cnp] {
+        let options = ConvertOptions {
+            to: target,
+            namespace: Some("shop".to_owned()),
+            ..ConvertOptions::default()
+        };
+        let c = convert(input, &options);
+        assert!(!c.output.is_empty(), "nothing converted to {}", target.as_str());
+        for document in &c.output {
+            let text = netpolkit::emit::emit(&[document], netpolkit::emit::Format::Yaml);
+            for release in releases() {
+                let verdict = judge_yaml(release, &text);
+                judged += 1;
+                if verdict.crd_rejects() || verdict.netpolkit_rejects() {
+                    findings.add(
+                        format!("converted to {} [{}]", target.as_str(), release.label),
+                        format!("{text}\n{}", verdict.explain()),
+                    );
+                }
+            }
+        }
+    }
+    findings.assert_none("converted documents refused");
+    assert!(judged >= 8, "only {judged} documents judged");
+}

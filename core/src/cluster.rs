@@ -333,7 +333,14 @@ impl Cluster {
             format!("{NAMESPACE_LABELS}kubernetes.io/metadata.name"),
             namespace,
         ));
-        for (k, v) in self.namespaces.get(namespace).into_iter().flatten() {
+        // The API server sets `kubernetes.io/metadata.name` to the name, whatever a manifest says.
+        for (k, v) in self
+            .namespaces
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k != "kubernetes.io/metadata.name")
+        {
             labels.push(Label::new(Source::K8s, format!("{NAMESPACE_LABELS}{k}"), v));
         }
         labels.push(Label::new(

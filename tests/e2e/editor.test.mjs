@@ -212,6 +212,9 @@ test('the page loads only from its origin, once, and its CSP is enforced', async
     await page.selectOption('#cilium', '1.16');
     await page.click('#editor');
     await page.keyboard.type('# more\n');
+    await page.click('#tab-convert');
+    await page.selectOption('#convert-target', 'knp');
+    await page.waitForSelector('#convert-proof');
     await page.waitForTimeout(400);
     await assertClean(session);
     assert.deepEqual(recorded.consoleWarnings, [], 'console warnings');

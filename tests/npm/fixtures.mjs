@@ -82,3 +82,83 @@ spec:
   - toEndpoints: [{}]
     toCIDR: [10.0.0.0/8]
 `;
+
+/**
+ * A NetworkPolicy with a rule without peers (cilium-semantics §1.8: it is
+ * `fromEntities: [all]` in Cilium, never `{}`) and a port without protocol
+ * (TCP in Kubernetes, where Cilium's own default is ANY).
+ */
+export const KNP_OPEN_INGRESS = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  ingress:
+  - {}
+  - ports:
+    - port: 80
+`;
+
+/** What `convert(KNP_OPEN_INGRESS, { to: "cnp" })` writes. */
+export const KNP_OPEN_INGRESS_AS_CNP = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    netpolkit.dev/converted-from: NetworkPolicy shop/web
+spec:
+  endpointSelector:
+    matchLabels:
+      app: web
+  ingress:
+  - fromEntities:
+    - all
+  - fromEntities:
+    - all
+    toPorts:
+    - ports:
+      - port: "80"
+        protocol: TCP
+`;
+
+/**
+ * Two pods and a CiliumNetworkPolicy whose `egressDeny` (line 23) keeps web
+ * from the database. NetworkPolicy has no deny: converted to it, the deny is
+ * lost and shop/web -> shop/db TCP/5432 goes from denied to allowed.
+ */
+export const CNP_EGRESS_DENY = `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  endpointSelector:
+    matchLabels:
+      app: web
+  egress:
+  - toEndpoints:
+    - {}
+  egressDeny:
+  - toEndpoints:
+    - matchLabels:
+        app: db
+    toPorts:
+    - ports:
+      - port: "5432"
+        protocol: TCP
+`;

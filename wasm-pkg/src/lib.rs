@@ -12,6 +12,7 @@
 //! thrown: they are diagnostics in the result.
 
 pub mod analysis;
+pub mod conversion;
 pub mod types;
 
 use tsify::{Ts, Tsify};
@@ -147,6 +148,34 @@ pub fn connectivity(
     .into_ts()?)
 }
 
+/// Converts every policy of `text` to the kind `options.to` names, reports
+/// every construct the target cannot express at its place in `text`, and
+/// (unless `prove: false`) compares input and output flow by flow. Problems
+/// in the text are diagnostics; only invalid `options` throw.
+#[wasm_bindgen]
+pub fn convert(text: &str, options: Ts<conversion::ConvertOptions>) -> Result<Ts<conversion::ConvertResult>, JsError> {
+    panic_hook();
+    let options: conversion::ConvertOptions = parse_options(options)?;
+    let conversion = netpolkit::convert::convert(text, &options.core().map_err(error)?);
+    Ok(conversion::ConvertResult::new(text, conversion).into_ts()?)
+}
+
+/// The flows whose verdict differs between `oldText` and `newText` (the
+/// same text twice with `oldProfile` and `newProfile`: one set under two
+/// profiles), with the rules deciding each on both sides. Policies with
+/// errors take no part; only invalid `options` throw.
+#[wasm_bindgen]
+pub fn diff(
+    #[wasm_bindgen(js_name = "oldText")] old_text: &str,
+    #[wasm_bindgen(js_name = "newText")] new_text: &str,
+    options: Option<Ts<conversion::DiffOptions>>,
+) -> Result<Ts<conversion::DiffResult>, JsError> {
+    panic_hook();
+    let options: conversion::DiffOptions = options_from(options)?;
+    let diff = netpolkit::compare::diff(old_text, new_text, &options.core().map_err(error)?);
+    Ok(conversion::DiffResult::new(old_text, new_text, diff).into_ts()?)
+}
+
 /// The version of netpolkit inside this package (the npm package has the same version).
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -164,9 +193,17 @@ fn options_from<T>(options: Option<Ts<T>>) -> Result<T, JsError>
 where
     T: Tsify + serde::de::DeserializeOwned + Default,
 {
-    let Some(options) = options else {
-        return Ok(T::default());
-    };
+    match options {
+        Some(options) => parse_options(options),
+        None => Ok(T::default()),
+    }
+}
+
+/// A required options object, read as [`options_from`] reads optional ones.
+fn parse_options<T>(options: Ts<T>) -> Result<T, JsError>
+where
+    T: Tsify + serde::de::DeserializeOwned,
+{
     let invalid = |e: &dyn std::fmt::Display| error(format!("invalid options: {e}"));
     let value: serde_json::Value = serde_wasm_bindgen::from_value(options.js_value()).map_err(|e| invalid(&e))?;
     serde_json::from_value(value).map_err(|e| invalid(&e))

@@ -268,3 +268,38 @@ fn explain_and_connectivity_work_in_the_browser() {
     assert!(!matrix.is_allowed(1, 1, 0), "b does not allow itself");
     assert_eq!(matrix.allowed.len(), 2 * 2 * matrix.ports.len());
 }
+
+/// A JS options object for `convert`.
+fn convert_options(pairs: &[(&str, JsValue)]) -> Ts<wasm_pkg::conversion::ConvertOptions> {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        js_sys::Reflect::set(&object, &(*key).into(), value).unwrap();
+    }
+    Ts::new_unchecked(object.into())
+}
+
+#[wasm_bindgen_test]
+fn convert_returns_the_text_the_diagnostics_and_a_null_proof_when_not_asked() {
+    let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: shop}\nspec:\n  podSelector: {}\n  ingress:\n  - {}\n";
+    let result = wasm_pkg::convert(text, convert_options(&[("to", "cnp".into()), ("prove", false.into())]))
+        .map_err(JsValue::from)
+        .expect("convert");
+    let proof = js_sys::Reflect::get(&result.js_value(), &"proof".into()).unwrap();
+    assert!(proof.is_null(), "proof is null, not undefined: {proof:?}");
+    let result = result.to_rust().expect("the result reads back from JS");
+    assert!(result.ok && !result.lossy, "{result:?}");
+    assert!(result.text.contains("- fromEntities:\n    - all\n"), "{}", result.text);
+    assert!(result.output_diagnostics.is_empty());
+    assert_eq!(result.proof, None);
+
+    let proven = wasm_pkg::convert(text, convert_options(&[("to", "cnp".into())]))
+        .map_err(JsValue::from)
+        .expect("convert")
+        .to_rust()
+        .expect("result");
+    assert!(proven.proof.is_some_and(|p| p.equivalent), "the proof runs by default");
+
+    let thrown = wasm_pkg::convert(text, convert_options(&[("to", "calico".into())])).expect_err("an unknown target");
+    let text = message(thrown.into());
+    assert!(text.starts_with("invalid options: unknown variant `calico`"), "{text}");
+}

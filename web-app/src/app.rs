@@ -1,7 +1,8 @@
 //! The page: one reducer holds the text, the profile settings, the flow
-//! asked about and the last analysis; the editor, the problems, the flow
-//! panel and the connectivity view are views of it. Checking is
-//! `netpolkit::analyze` + `netpolkit::report`, nothing else.
+//! asked about, the conversion settings and the last analysis; the editor,
+//! the problems, the flow panel, the connectivity view and the conversion
+//! are views of it. Checking is `netpolkit::analyze` + `netpolkit::report`,
+//! converting `netpolkit::convert::convert`, nothing else.
 
 use std::rc::Rc;
 
@@ -14,6 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::convert::{ConvertPanel, ConvertSettings, Converted};
 use crate::examples::{self, Example, EXAMPLES};
 use crate::flow::{self, Field, FlowPanel};
 use crate::matrix::ConnectivityView;
@@ -34,7 +36,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn profile(self) -> ProfileSettings {
+    pub fn profile(self) -> ProfileSettings {
         ProfileSettings {
             kind: self.kind,
             cilium_version: self.version,
@@ -66,7 +68,7 @@ impl PartialEq for Checked {
 impl Eq for Checked {}
 
 impl Checked {
-    fn run(text: Rc<str>, settings: Settings) -> Rc<Self> {
+    pub fn run(text: Rc<str>, settings: Settings) -> Rc<Self> {
         let analysis = netpolkit::analyze(
             &text,
             &AnalyzeOptions {
@@ -95,16 +97,18 @@ pub enum View {
     Problems,
     Flow,
     Connectivity,
+    Convert,
 }
 
 impl View {
-    const ALL: [View; 3] = [View::Problems, View::Flow, View::Connectivity];
+    const ALL: [View; 4] = [View::Problems, View::Flow, View::Connectivity, View::Convert];
 
     fn id(self) -> &'static str {
         match self {
             View::Problems => "problems",
             View::Flow => "flow",
             View::Connectivity => "connectivity",
+            View::Convert => "convert",
         }
     }
 }
@@ -121,13 +125,16 @@ pub struct State {
     /// tells the editor to write it into the DOM (typing never does: the
     /// textarea is left uncontrolled so the caret is never disturbed).
     loaded: u32,
-    /// The diagnostic picked in the list.
+    /// The diagnostic picked in a list: an index of the report's
+    /// diagnostics, or past them, of the conversion's (see [`Converted::mark_index`]).
     active: Option<usize>,
     view: View,
     /// What the flow inputs hold (updated on every input).
     flow_input: FlowQuery,
     /// The flow explained: `flow_input` once the typing pauses.
     flow: Rc<FlowQuery>,
+    /// What the Convert tab converts to, and how.
+    convert: ConvertSettings,
 }
 
 pub enum Action {
@@ -145,6 +152,7 @@ pub enum Action {
     SwapFlow,
     /// Explain this flow now, in the Flow tab (a cell of the matrix).
     ExplainFlow(FlowQuery),
+    SetConvert(ConvertSettings),
 }
 
 impl State {
@@ -164,6 +172,7 @@ impl State {
             view: View::Problems,
             flow: Rc::new(flow_input.clone()),
             flow_input,
+            convert: ConvertSettings::default(),
         }
     }
 
@@ -259,6 +268,14 @@ impl Reducible for State {
                 next.flow_input = query;
                 next.view = View::Flow;
             }
+            Action::SetConvert(settings) => {
+                if settings == self.convert {
+                    return self;
+                }
+                next.convert = settings;
+                // The conversion's diagnostics change: a picked one may be gone.
+                next.active = next.active.filter(|&i| i < self.checked.report.diagnostics.len());
+            }
         }
         Rc::new(next)
     }
@@ -268,6 +285,18 @@ fn location_hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
+}
+
+/// Selects diagnostic `d` of `checked` in the editor and scrolls its mark
+/// (`mark`, an index of the editor's marks) or its line into view. The
+/// textarea's text is used, so a position older than the text is clamped,
+/// and the next check follows within CHECK_DELAY_MS.
+fn reveal_diagnostic(refs: &editor::Refs, checked: &Checked, d: &netpolkit::LocatedDiagnostic, mark: usize) {
+    let text = editor::current_text(refs).unwrap_or_else(|| checked.text.to_string());
+    let start = text::utf16_offset(&text, d.line, d.column);
+    let end = text::utf16_offset(&text, d.end_line, d.end_column).max(start);
+    let target = editor::mark_element(refs, mark).or_else(|| editor::line_element(refs, d.line));
+    editor::reveal(refs, start, end, target, false);
 }
 
 /// Every version the core knows, newest first.
@@ -421,11 +450,36 @@ pub fn app() -> Html {
                 return;
             };
             dispatcher.dispatch(Action::Pick(index));
-            let text = editor::current_text(&refs).unwrap_or_else(|| checked.text.to_string());
-            let start = text::utf16_offset(&text, d.line, d.column);
-            let end = text::utf16_offset(&text, d.end_line, d.end_column).max(start);
-            let target = editor::mark_element(&refs, index).or_else(|| editor::line_element(&refs, d.line));
-            editor::reveal(&refs, start, end, target, false);
+            reveal_diagnostic(&refs, checked, d, index);
+        })
+    };
+
+    // The conversion runs on the checked text, so it follows the same
+    // debounce; only while its tab is shown.
+    let converted = use_memo(
+        (
+            state.checked.clone(),
+            state.convert.clone(),
+            state.view == View::Convert,
+        ),
+        |(checked, settings, shown)| shown.then(|| Rc::new(Converted::run(checked, settings))),
+    );
+    let on_convert_diagnostic = {
+        let (refs, dispatcher) = (refs.clone(), state.dispatcher());
+        use_callback(
+            converted.clone(),
+            move |index: usize, converted: &Rc<Option<Rc<Converted>>>| {
+                let Some(c) = converted.as_ref() else { return };
+                let Some(d) = c.diagnostics.get(index) else { return };
+                dispatcher.dispatch(Action::Pick(c.mark_index(index)));
+                reveal_diagnostic(&refs, &c.checked, d, c.mark_index(index));
+            },
+        )
+    };
+    let on_convert_settings = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |settings: ConvertSettings, ()| {
+            dispatcher.dispatch(Action::SetConvert(settings))
         })
     };
 
@@ -476,7 +530,10 @@ pub fn app() -> Html {
 
     // Marks of an older report are carried over onto the text as typed.
     let current = Rc::ptr_eq(&state.checked.text, &state.text) || *state.checked.text == *state.text;
-    let marks = text::marks(&state.checked.report.diagnostics);
+    let mut marks = text::marks(&state.checked.report.diagnostics);
+    if let Some(c) = converted.as_ref() {
+        marks.extend(c.marks());
+    }
     let marks = if current {
         marks
     } else {
@@ -494,6 +551,13 @@ pub fn app() -> Html {
         },
         View::Connectivity => html! {
             <ConnectivityView checked={state.checked.clone()} query={state.flow.clone()} {on_cell} />
+        },
+        View::Convert => match converted.as_ref() {
+            Some(converted) => html! {
+                <ConvertPanel converted={converted.clone()} active={state.active}
+                              on_settings={on_convert_settings} on_diagnostic={on_convert_diagnostic} />
+            },
+            None => Html::default(),
         },
     });
 
@@ -563,7 +627,7 @@ pub fn app() -> Html {
     }
 }
 
-/// The tab list: Problems, Flow, Connectivity. Arrow keys, Home and End
+/// The tab list: Problems, Flow, Connectivity, Convert. Arrow keys, Home and End
 /// move between the tabs (and show them), as the ARIA tabs pattern has it.
 fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -> Html {
     let onkeydown = {
@@ -596,6 +660,7 @@ fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -
                     View::Problems => format!("Problems ({problems})"),
                     View::Flow => "Flow".to_owned(),
                     View::Connectivity => "Connectivity".to_owned(),
+                    View::Convert => "Convert".to_owned(),
                 };
                 let selected = v == view;
                 let dispatcher = dispatcher.clone();
@@ -637,6 +702,7 @@ mod tests {
             view: View::Problems,
             flow_input: flow::empty_query(),
             flow: Rc::new(flow::empty_query()),
+            convert: ConvertSettings::default(),
         })
     }
 
@@ -674,6 +740,28 @@ mod tests {
         let upstream = pinned.reduce(Action::SetProfile(ProfileKind::Upstream));
         assert_eq!(upstream.checked.analysis.profile.kind, ProfileKind::Upstream);
         assert_eq!(upstream.checked.version(), CiliumVersion::OLDEST);
+    }
+
+    #[test]
+    fn convert_settings_stay_and_a_picked_conversion_diagnostic_goes_with_them() {
+        let example = examples::find(examples::DEFAULT).unwrap();
+        let loaded = empty_state().reduce(Action::Load(example));
+        let report = loaded.checked.report.diagnostics.len();
+        let picked = loaded.reduce(Action::Pick(report)).reduce(Action::Show(View::Convert));
+        assert_eq!(picked.active, Some(report));
+        let knp = ConvertSettings {
+            to: netpolkit::convert::Target::Knp,
+            ..ConvertSettings::default()
+        };
+        let set = picked.reduce(Action::SetConvert(knp.clone()));
+        assert_eq!(set.convert, knp);
+        assert_eq!(set.active, None, "the conversion's diagnostics changed");
+        assert!(Rc::ptr_eq(&set.clone().reduce(Action::SetConvert(knp.clone())), &set));
+        let kept = set
+            .reduce(Action::Pick(0))
+            .reduce(Action::SetConvert(ConvertSettings::default()));
+        assert_eq!(kept.active, Some(0), "a diagnostic of the report stays picked");
+        assert_eq!(kept.reduce(Action::Check).convert, ConvertSettings::default());
     }
 
     #[test]

@@ -92,7 +92,9 @@ fn gutter(props: &GutterProps) -> Html {
     }
 }
 
-fn segment(seg: &Segment<'_>) -> Html {
+/// A run of text, underlined when a diagnostic covers it (the editor's
+/// highlight layer and the Convert tab's output).
+pub fn segment(seg: &Segment<'_>) -> Html {
     let Some(severity) = seg.severity else {
         return html! { { seg.text } };
     };

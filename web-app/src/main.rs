@@ -4,6 +4,7 @@
 //! `netpolkit::report`, the same as the CLI's.
 
 mod app;
+mod convert;
 mod editor;
 mod examples;
 mod flow;

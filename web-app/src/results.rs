@@ -133,7 +133,8 @@ fn document(doc: &DocumentInfo, problems: usize, onclick: Callback<MouseEvent>) 
     }
 }
 
-fn diagnostic(d: &LocatedDiagnostic, active: bool, onclick: Callback<MouseEvent>) -> Html {
+/// One diagnostic as a button (the Problems and Convert tabs).
+pub fn diagnostic(d: &LocatedDiagnostic, active: bool, onclick: Callback<MouseEvent>) -> Html {
     let (icon, label) = match d.severity {
         Severity::Error => ("✖", "Error"),
         Severity::Warning => ("▲", "Warning"),

@@ -42,11 +42,17 @@ pub struct Mark {
 }
 
 pub fn marks(diagnostics: &[LocatedDiagnostic]) -> Vec<Mark> {
+    marks_from(diagnostics, 0)
+}
+
+/// The marks of `diagnostics`, numbered from `first` (so that two lists
+/// drawn on one text keep distinct indices).
+pub fn marks_from(diagnostics: &[LocatedDiagnostic], first: usize) -> Vec<Mark> {
     diagnostics
         .iter()
         .enumerate()
-        .map(|(index, d)| Mark {
-            index,
+        .map(|(i, d)| Mark {
+            index: first + i,
             start: d.start,
             end: d.end,
             severity: d.severity,

@@ -86,7 +86,12 @@ fn slots(selector: &Selector) -> Option<BTreeMap<Slot, Vec<Req>>> {
         let slot = if key.key == NAMESPACE {
             Slot::Namespace
         } else if let Some(label) = key.key.strip_prefix(NAMESPACE_LABELS) {
-            Slot::NamespaceLabel(label.to_owned())
+            // Kubernetes sets this label to the namespace's name, always.
+            if label == "kubernetes.io/metadata.name" {
+                Slot::Namespace
+            } else {
+                Slot::NamespaceLabel(label.to_owned())
+            }
         } else if key.key == SERVICE_ACCOUNT {
             Slot::ServiceAccount
         } else if key.key == CLUSTER {

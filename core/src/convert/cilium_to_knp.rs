@@ -7,7 +7,10 @@
 //!   one subject with its own default deny, which is what a NetworkPolicy is.
 //!   A clusterwide policy gives one per rule and namespace it covers, its
 //!   subject pinned there (its namespace requirements decided for that
-//!   namespace).
+//!   namespace; other namespace labels kept as the labels Cilium derives for
+//!   every pod). A clusterwide subject that only pods can meet is exact per
+//!   namespace; one without such a requirement (`{}`) also selects Cilium's
+//!   endpoints that are no pods (§2.13), which is reported.
 //! - `policyTypes` says which directions the rule put into default deny:
 //!   those with at least one rule, allow or deny (§2.14, §3.1). Where
 //!   `enableDefaultDeny` turns that off, which NetworkPolicy cannot (§1.5: a
@@ -20,9 +23,11 @@
 //! - Endpoint peers: keys lose their `k8s:`/`any:` source; a CNP peer that
 //!   names no namespace is its own namespace's pods (§2.13), a plain
 //!   podSelector; a CCNP peer is pods of any namespace, `namespaceSelector:
-//!   {}`; namespace-label keys become the namespaceSelector, and a namespace
-//!   name (`io.kubernetes.pod.namespace`) the automatic
-//!   `kubernetes.io/metadata.name` label.
+//!   {}` (§1.4: `io.kubernetes.pod.namespace Exists`, as Cilium adds, and as a
+//!   peer with only that requirement says); namespace-label keys become the
+//!   namespaceSelector, and a namespace name (`io.kubernetes.pod.namespace`)
+//!   the automatic `kubernetes.io/metadata.name` label, which the API server
+//!   sets to every namespace's name.
 //! - Entities: `all` is a rule without peers (§1.5 wildcard), `world` is
 //!   `0.0.0.0/0` and `::/0` (§3.6: the zero prefix is world), `none` selects
 //!   nothing, `host` on ingress is what Cilium admits anyway under default
@@ -78,17 +83,9 @@ pub fn convert(ctx: &mut Ctx, policy: &CiliumPolicy, clusterwide: bool) {
             needs_namespace(ctx);
             return;
         }
-        let namespaces = ctx.namespaces.to_vec();
-        for (_, path, t) in &templates {
-            coverage(
-                ctx,
-                t.subject.pinned(),
-                &namespaces,
-                t.subject_span,
-                &format!("{path}.endpointSelector"),
-            );
-        }
-        namespaces
+        // Which namespaces, and that later ones are not covered, the
+        // driver decides and reports (names.rs, mod.rs).
+        ctx.namespaces.to_vec()
     } else {
         vec![own.clone()]
     };
@@ -137,31 +134,6 @@ pub fn convert(ctx: &mut Ctx, policy: &CiliumPolicy, clusterwide: bool) {
     }
 }
 
-/// Reports a clusterwide subject that can select pods outside `namespaces`
-/// (the namespaces the output has a policy in): those of namespaces the
-/// input does not show, or created later, which the source covers and the
-/// output does not. `pinned` is the set of namespaces the subject names, if
-/// it names them.
-pub(super) fn coverage(ctx: &mut Ctx, pinned: Option<Vec<String>>, namespaces: &[String], span: Span, path: &str) {
-    let covered = pinned.is_some_and(|names| names.iter().all(|n| namespaces.contains(n)));
-    if covered {
-        return;
-    }
-    ctx.loss(
-        span,
-        path,
-        format!(
-            "partly converted: this subject selects pods in any namespace that matches it, and a namespaced policy \
-             covers one; the output covers {} only, not namespaces missing from the input or created later",
-            namespaces.join(", ")
-        ),
-        Some(
-            "name the namespaces in the subject (`io.kubernetes.pod.namespace In [...]`), pass every namespace it \
-             must cover with --namespace, or keep the clusterwide policy",
-        ),
-    );
-}
-
 fn needs_namespace(ctx: &mut Ctx) {
     let mut d = Diagnostic::new(
         Code::NeedsNamespace,
@@ -187,8 +159,6 @@ struct Scope<'a> {
 /// One rule converted, except for its subject's namespace.
 struct Template {
     subject: Terms,
-    /// Where the subject is written, for the coverage report.
-    subject_span: Span,
     /// `None`: no default deny in this direction (not in policyTypes).
     ingress: Option<Vec<NetworkPolicyRule>>,
     egress: Option<Vec<NetworkPolicyRule>>,
@@ -255,7 +225,8 @@ fn template(ctx: &mut Ctx, rule: &Spanned<Rule>, path: &str, scope: &Scope) -> O
         ctx.loss(
             subject.span,
             format!("{path}.endpointSelector"),
-            "partly converted: this subject also selects Cilium's endpoints that are not pods (health, ingress),              which no NetworkPolicy can; the output selects the pods of each namespace only",
+            "partly converted: this subject also selects Cilium's endpoints that are not pods (health, ingress), \
+             which no NetworkPolicy can; the output selects the pods of each namespace only",
             Some("keep a CiliumClusterwideNetworkPolicy for those endpoints"),
         );
     }
@@ -342,7 +313,9 @@ fn template(ctx: &mut Ctx, rule: &Spanned<Rule>, path: &str, scope: &Scope) -> O
                     off.span,
                     format!("{path}.enableDefaultDeny.{dir}"),
                     format!(
-                        "left out: this rule's {dir} allow rules, which do not put the pods into default deny; a                          NetworkPolicy always does, so as one they would deny all other {dir} traffic of these pods.                          The output does not allow these flows where another policy puts the pods into default deny"
+                        "left out: this rule's {dir} allow rules, which do not put the pods into default deny; a \
+                         NetworkPolicy always does, so as one they would deny all other {dir} traffic of these pods. \
+                         The output does not allow these flows where another policy puts the pods into default deny"
                     ),
                     Some("keep this policy as a CiliumNetworkPolicy"),
                 );
@@ -364,7 +337,6 @@ fn template(ctx: &mut Ctx, rule: &Spanned<Rule>, path: &str, scope: &Scope) -> O
     }
     Some(Template {
         subject: terms,
-        subject_span: subject.span,
         ingress,
         egress,
     })
@@ -669,11 +641,26 @@ fn endpoint_peer(
     let own_namespace_only = !scope.clusterwide
         && terms.namespace_labels.is_empty()
         && terms.namespace.len() == 1
-        && terms.namespace[0].equals() == Some(scope.namespace);
+        && terms.namespace.first().and_then(Term::equals) == Some(scope.namespace);
     if own_namespace_only {
         return Some(NetworkPolicyPeer {
             pod_selector: Some(sp(pod)),
             ..NetworkPolicyPeer::default()
+        });
+    }
+    let any_namespace = terms.namespace_labels.is_empty()
+        && !terms.namespace.is_empty()
+        && terms
+            .namespace
+            .iter()
+            .all(|t| t.op == Op::Expr(Operator::Exists, Vec::new()));
+    if any_namespace {
+        // `io.kubernetes.pod.namespace Exists`: pods of every namespace,
+        // what `namespaceSelector: {}` means (§1.4, §1.8).
+        return Some(NetworkPolicyPeer {
+            pod_selector,
+            namespace_selector: Some(sp(LabelSelector::default())),
+            ip_block: None,
         });
     }
     if !terms.namespace.is_empty() {
@@ -926,28 +913,6 @@ impl Terms {
             && !self.foreign.is_empty()
             && self.foreign.iter().all(|t| t.key == "reserved:host" && t.holds_for(""))
             && self.foreign.iter().any(Term::is_positive)
-    }
-
-    /// The namespaces the requirements name (`io.kubernetes.pod.namespace`
-    /// or `kubernetes.io/metadata.name`, equal or `In`), if they name any.
-    fn pinned(&self) -> Option<Vec<String>> {
-        let names = self
-            .namespace
-            .iter()
-            .chain(self.namespace_labels.iter().filter(|t| t.key == METADATA_NAME));
-        let mut pinned: Option<Vec<String>> = None;
-        for t in names {
-            let values = match &t.op {
-                Op::Equals(v) => vec![v.clone()],
-                Op::Expr(Operator::In, values) => values.clone(),
-                Op::Expr(..) => continue,
-            };
-            pinned = Some(match pinned {
-                None => values,
-                Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
-            });
-        }
-        pinned
     }
 
     /// Whether only pods can match: a positive requirement on a label only

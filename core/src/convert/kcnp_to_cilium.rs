@@ -254,8 +254,6 @@ pub fn convert(ctx: &mut Ctx, policy: &ClusterNetworkPolicy) {
                 return;
             }
             let namespaces: &[String] = ctx.namespaces;
-            let subject_span = spec.subject.as_ref().map_or(spec.span, |s| s.span);
-            super::cilium_to_knp::coverage(ctx, subject.pinned(), namespaces, subject_span, "spec.subject");
             for namespace in namespaces {
                 let Some(endpoints) = subject.in_namespace(namespace) else {
                     continue;
@@ -363,34 +361,6 @@ impl Subject {
                 .unwrap_or_default(),
             pod: pods.pod_selector.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
         }
-    }
-
-    /// The namespaces the subject names (`kubernetes.io/metadata.name`,
-    /// equal or `In`), if it names any.
-    fn pinned(&self) -> Option<Vec<String>> {
-        let (labels, expressions) = super::build::parts(&self.namespace);
-        let mut pinned: Option<Vec<String>> = None;
-        let names = labels
-            .into_iter()
-            .filter(|(k, _)| k == METADATA_NAME)
-            .map(|(_, v)| vec![v])
-            .chain(
-                expressions
-                    .into_iter()
-                    .filter(|r| r.key.value == METADATA_NAME && r.operator.value == Operator::In)
-                    .map(|r| {
-                        r.values
-                            .map(|v| v.value.into_iter().map(|x| x.value).collect())
-                            .unwrap_or_default()
-                    }),
-            );
-        for values in names {
-            pinned = Some(match pinned {
-                None => values,
-                Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
-            });
-        }
-        pinned
     }
 
     /// The CCNP endpointSelector: §3.5 `namespaces()` plus the pod part.

@@ -74,15 +74,19 @@ pub fn pinned_only(document: &Document, source: &Analysis) -> bool {
 /// The namespaces a selector names outright (`io.kubernetes.pod.namespace: X`
 /// or `In [X, Y]`), if it does.
 fn pinned(selector: &Selector) -> Option<Vec<String>> {
-    if let Some((_, v)) = selector.match_labels.iter().find(|(k, _)| k.key == NAMESPACE) {
+    let names_namespace = |key: &str| key == NAMESPACE || key.strip_prefix(NAMESPACE_LABELS) == Some(METADATA_NAME);
+    if let Some((_, v)) = selector.match_labels.iter().find(|(k, _)| names_namespace(&k.key)) {
         return Some(vec![v.clone()]);
     }
     selector
         .expressions
         .iter()
-        .find(|(k, op, _)| k.key == NAMESPACE && *op == crate::ir::Op::In)
+        .find(|(k, op, _)| names_namespace(&k.key) && *op == crate::ir::Op::In)
         .map(|(_, _, values)| values.clone())
 }
+
+/// The label Kubernetes puts on every namespace, with its name.
+const METADATA_NAME: &str = "kubernetes.io/metadata.name";
 
 /// The requirements of `selector` that are about namespaces.
 fn namespace_part(selector: &Selector) -> Selector {
@@ -105,8 +109,11 @@ fn namespace_part(selector: &Selector) -> Selector {
 
 /// The identity labels every pod of namespace `name` carries.
 fn namespace_labels(name: &str, labels: &[(String, String)]) -> Labels {
-    let mut all = vec![Label::new(Source::K8s, NAMESPACE, name)];
-    for (k, v) in labels {
+    let mut all = vec![
+        Label::new(Source::K8s, NAMESPACE, name),
+        Label::new(Source::K8s, format!("{NAMESPACE_LABELS}{METADATA_NAME}"), name),
+    ];
+    for (k, v) in labels.iter().filter(|(k, _)| k != METADATA_NAME) {
         all.push(Label::new(Source::K8s, format!("{NAMESPACE_LABELS}{k}"), v.clone()));
     }
     Labels::new(all)
