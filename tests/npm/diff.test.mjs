@@ -16,8 +16,9 @@ const WITHOUT_DENY = CNP_EGRESS_DENY.slice(0, CNP_EGRESS_DENY.indexOf("  egressD
 test("removing a deny: every differing flow was denied and is allowed now", () => {
   const result = diff(CNP_EGRESS_DENY, WITHOUT_DENY);
   assert.deepEqual(Object.keys(result).sort(), [
-    "differences", "differing", "endpoints", "flows", "newDiagnostics", "oldDiagnostics",
+    "differences", "differing", "endpoints", "flows", "newDiagnostics", "oldDiagnostics", "truncated",
   ]);
+  assert.equal(result.truncated, false, "a small input's universe is never cut down");
   assert.ok(result.differing > 0 && result.differing <= result.flows, JSON.stringify(result));
   assert.ok(result.endpoints >= 2, "the two pods, and generated endpoints");
   assert.equal(result.differences.length, result.differing, "under the default limit, all are explained");
