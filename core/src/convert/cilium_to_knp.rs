@@ -48,6 +48,7 @@ use super::Ctx;
 use crate::cluster::{NAMESPACE, NAMESPACE_LABELS};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::is_cilium_derived;
+use crate::ir::split_source;
 use crate::model::{
     CiliumPolicy, Direction, Entity, IntOrString, IpBlock, Kind, LabelSelector, Manifest, NetworkPolicy,
     NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, NetworkPolicySpec, Operator, PeerRule, PolicyType,
@@ -994,16 +995,6 @@ impl Term {
     /// Whether it requires the label to exist.
     fn is_positive(&self) -> bool {
         matches!(self.op, Op::Equals(_) | Op::Expr(Operator::In | Operator::Exists, _))
-    }
-}
-
-/// `k8s:app` → (`k8s`, `app`); a key without a source → (None, key).
-fn split_source(key: &str) -> (Option<&str>, &str) {
-    match key.split_once(':') {
-        Some((source, rest)) if !source.is_empty() && source.chars().all(|c| c.is_ascii_alphanumeric()) => {
-            (Some(source), rest)
-        }
-        _ => (None, key),
     }
 }
 

@@ -136,10 +136,7 @@ fn with_rules(policy: &CiliumPolicy, mut rules: Vec<Rule>) -> CiliumPolicy {
 
 /// The key without its source prefix (`k8s:app` → `app`).
 fn bare(key: &str) -> &str {
-    match key.split_once(':') {
-        Some((source, rest)) if !source.is_empty() && source.chars().all(|c| c.is_ascii_alphanumeric()) => rest,
-        _ => key,
-    }
+    crate::ir::split_source(key).1
 }
 
 fn mentions_namespace(selector: &LabelSelector) -> bool {

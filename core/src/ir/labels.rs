@@ -139,12 +139,20 @@ impl SelectorKey {
     /// Reads `source:key`; a key without a source gets `default` (`any` in
     /// Cilium policies, `k8s` in translated Kubernetes ones).
     pub fn parse(text: &str, default: Source) -> Self {
-        match text.split_once(':') {
-            Some((source, key)) if !source.is_empty() && source.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                SelectorKey::new(Source::parse(source), key)
-            }
-            _ => SelectorKey::new(default, text),
+        match split_source(text) {
+            (Some(source), key) => SelectorKey::new(Source::parse(source), key),
+            (None, key) => SelectorKey::new(default, key),
         }
+    }
+}
+
+/// `k8s:app` → (`k8s`, `app`); a key without a source prefix → (None, key).
+pub fn split_source(text: &str) -> (Option<&str>, &str) {
+    match text.split_once(':') {
+        Some((source, key)) if !source.is_empty() && source.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            (Some(source), key)
+        }
+        _ => (None, text),
     }
 }
 

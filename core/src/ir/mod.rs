@@ -14,7 +14,7 @@ use std::fmt;
 
 use ipnet::IpNet;
 
-pub use labels::{is_cilium_derived, Label, Labels, Op, Selector, SelectorKey, Source};
+pub use labels::{is_cilium_derived, split_source, Label, Labels, Op, Selector, SelectorKey, Source};
 pub use lower::{lower, Lowered};
 
 use crate::model::{Direction, Entity, Kind};
