@@ -53,6 +53,9 @@ pub struct Endpoint {
     pub node: Option<String>,
     /// A pod with `hostNetwork: true`: it has its node's identity.
     pub host_network: bool,
+    /// A pod of another cluster of a ClusterMesh (its identity carries that
+    /// cluster's name): that cluster's policies apply at it, not these.
+    pub remote_cluster: Option<String>,
     pub document: Option<usize>,
     pub span: Option<Span>,
 }
@@ -86,6 +89,7 @@ impl Endpoint {
             ports: Vec::new(),
             node: None,
             host_network: false,
+            remote_cluster: None,
             document: None,
             span: None,
         }
@@ -195,6 +199,7 @@ impl Cluster {
                         ports: Vec::new(),
                         node: Some(name),
                         host_network: false,
+                        remote_cluster: None,
                         document: Some(d.index),
                         span: Some(d.span),
                     });
@@ -249,6 +254,7 @@ impl Cluster {
                     ports: Vec::new(),
                     node: Some(node),
                     host_network: false,
+                    remote_cluster: None,
                     document: None,
                     span: None,
                 });
@@ -303,6 +309,7 @@ impl Cluster {
             ports,
             node: spec.node_name.as_ref().map(|n| n.value.clone()),
             host_network: spec.host_network.as_ref().is_some_and(|h| h.value),
+            remote_cluster: None,
             document: Some(document.index),
             span: Some(document.span),
         });
@@ -452,6 +459,7 @@ impl Cluster {
             ports: Vec::new(),
             node: None,
             host_network: false,
+            remote_cluster: None,
             document: None,
             span: None,
         };

@@ -7,6 +7,7 @@ mod explain;
 mod matrix;
 
 pub use connectivity::{Connectivity, ConnectivityOptions};
+pub(crate) use connectivity::{NodePairKey, Rows};
 pub use explain::{parse_port, DirectionReport, ExplainReport, Explanation, FlowQuery, PortSpec, ReasonKind, RuleRef};
 pub use matrix::{parse_flow_port, render_matrix, MatrixFormat};
 
@@ -109,6 +110,9 @@ impl<'a> Engine<'a> {
     pub(crate) fn not_enforced(&self, at: &Endpoint) -> Option<String> {
         match at.kind {
             EndpointKind::External => Some("it is outside the cluster".to_owned()),
+            _ if at.remote_cluster.is_some() => {
+                Some("it is in another cluster of the mesh, whose own policies apply there".to_owned())
+            }
             _ if at.host_network => Some(if self.profile.is_cilium() {
                 "a host-network pod has its node's identity; endpoint policies do not select it".to_owned()
             } else {
