@@ -28,27 +28,49 @@ pub struct Analysis {
 }
 
 pub fn analyze(text: &str, options: &AnalyzeOptions) -> Analysis {
-    let mut parsed = parse(text);
-    let profile = profile::resolve(&parsed.documents, &options.profile);
-    let check = Options {
-        cilium_version: profile.cilium_version,
-    };
-    validate::validate(&parsed.documents, &check, &mut parsed.diagnostics);
-    sort_diagnostics(&mut parsed.diagnostics);
-    let lower_options = LowerOptions {
-        include_invalid: options.lower_invalid,
-    };
-    let lowered = ir::lower(&parsed.documents, &parsed.diagnostics, &profile, lower_options);
-    let cluster = Cluster::build(&parsed.documents, &profile);
-    Analysis {
-        parsed,
-        profile,
-        lowered,
-        cluster,
-    }
+    analyze_parsed(parse(text), options)
+}
+
+/// [`analyze`] for documents already read (or built, as a conversion's
+/// output is): everything after parsing.
+pub fn analyze_parsed(parsed: Parsed, options: &AnalyzeOptions) -> Analysis {
+    let mut analysis = Analysis::unlowered(parsed, options);
+    analysis.lower(options);
+    analysis
 }
 
 impl Analysis {
+    /// Everything but lowering (`lowered` stays empty): for callers that
+    /// need the IR only sometimes, as a conversion without its proof.
+    pub(crate) fn unlowered(mut parsed: Parsed, options: &AnalyzeOptions) -> Analysis {
+        let profile = profile::resolve(&parsed.documents, &options.profile);
+        let check = Options {
+            cilium_version: profile.cilium_version,
+        };
+        validate::validate(&parsed.documents, &check, &mut parsed.diagnostics);
+        sort_diagnostics(&mut parsed.diagnostics);
+        let cluster = Cluster::build(&parsed.documents, &profile);
+        Analysis {
+            parsed,
+            profile,
+            lowered: Lowered::default(),
+            cluster,
+        }
+    }
+
+    /// Lowers the policies (see [`Analysis::unlowered`]).
+    pub(crate) fn lower(&mut self, options: &AnalyzeOptions) {
+        let lower_options = LowerOptions {
+            include_invalid: options.lower_invalid,
+        };
+        self.lowered = ir::lower(
+            &self.parsed.documents,
+            &self.parsed.diagnostics,
+            &self.profile,
+            lower_options,
+        );
+    }
+
     pub fn engine(&self) -> Engine<'_> {
         Engine::new(&self.profile, &self.lowered, &self.cluster)
     }

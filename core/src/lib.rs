@@ -34,7 +34,7 @@ pub mod validate;
 pub mod version;
 pub mod yaml;
 
-pub use analysis::{analyze, Analysis, AnalyzeOptions};
+pub use analysis::{analyze, analyze_parsed, Analysis, AnalyzeOptions};
 pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, RefusedBy, Severity};
 pub use model::{Document, Kind, Manifest};
 pub use report::{report, DocumentInfo, Report, Summary};

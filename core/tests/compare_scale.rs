@@ -5,7 +5,6 @@
 use netpolkit::compare::{diff, DiffOptions};
 
 #[path = "../benches/generate.rs"]
-#[allow(dead_code)]
 mod generate;
 
 #[test]

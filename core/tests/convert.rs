@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use netpolkit::convert::{convert, Conversion, ConvertOptions, Target};
 use netpolkit::engine::{ConnectivityOptions, Engine};
-use netpolkit::Code;
+use netpolkit::{analyze, AnalyzeOptions, Code};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 
 fn to(target: Target, text: &str) -> Conversion {
@@ -471,6 +471,28 @@ fn matrix_differences(c: &Conversion) -> Vec<String> {
         .collect()
 }
 
+/// The conversion checks its output as built; reading the emitted text
+/// back must give the same documents (clean) and the same entries.
+fn read_back(c: &Conversion) -> Result<(), String> {
+    let again = analyze(&c.text, &AnalyzeOptions::default());
+    let entries = |l: &netpolkit::ir::Lowered| l.entries.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    if !again.parsed.diagnostics.is_empty() {
+        return Err(format!(
+            "the output read back has diagnostics: {:#?}\n{}",
+            again.parsed.diagnostics, c.text
+        ));
+    }
+    if again.parsed.documents.len() != c.output.len() || entries(&again.lowered) != entries(&c.checked.lowered) {
+        return Err(format!(
+            "the output read back lowers differently from the output as built:\n{:#?}\n{:#?}\n{}",
+            entries(&again.lowered),
+            entries(&c.checked.lowered),
+            c.text
+        ));
+    }
+    Ok(())
+}
+
 fn check_case(text: &str, target: Target, policies: &mut usize) -> Result<(), String> {
     let c = to(target, text);
     *policies += c.source.lowered.policies.len();
@@ -483,6 +505,7 @@ fn check_case(text: &str, target: Target, policies: &mut usize) -> Result<(), St
             c.text
         ));
     }
+    read_back(&c)?;
     let differences = matrix_differences(&c);
     if !differences.is_empty() {
         return Err(format!(
@@ -526,6 +549,8 @@ fn check_round_trip(text: &str, via: Target, back: Target, policies: &mut usize)
             c.text
         ));
     }
+    read_back(&there)?;
+    read_back(&c)?;
     let original = to(back, text);
     let source = &original.source;
     let a = source.engine().connectivity(&ConnectivityOptions::default());
@@ -628,4 +653,55 @@ fn knp_cnp_knp_round_trip_is_equivalent_on_random_policy_sets() {
 #[test]
 fn cnp_ccnp_cnp_round_trip_is_equivalent_on_random_policy_sets() {
     run("cnp -> ccnp -> cnp", &[Target::Ccnp]);
+}
+
+/// Every vector, scenario, example and corpus file to every kind: the
+/// output as built (what the proof and the diagnostics use) is what its
+/// text reads back as.
+#[test]
+fn every_file_reads_back_as_built() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut walk = vec![
+        root.join("tests/scenarios"),
+        root.join("tests/vectors"),
+        root.join("../examples"),
+        root.join("../../shared/corpus"),
+    ];
+    while let Some(dir) = walk.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 100, "only {} files", files.len());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for target in [Target::Knp, Target::Cnp, Target::Ccnp] {
+            let c = convert(
+                &text,
+                &ConvertOptions {
+                    to: target,
+                    ..ConvertOptions::default()
+                },
+            );
+            // With diagnostics the output was read from its text already.
+            if c.output.is_empty() || !c.checked.parsed.diagnostics.is_empty() {
+                continue;
+            }
+            checked += 1;
+            if let Err(why) = read_back(&c) {
+                failures.push(format!("{} --to {}: {why}", file.display(), target.as_str()));
+            }
+        }
+    }
+    println!("{checked} conversions of {} files read back as built", files.len());
+    assert!(checked > 200, "only {checked} conversions had output");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

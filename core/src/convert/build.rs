@@ -1,6 +1,6 @@
 //! Constructors for output manifests. Output values have no location of
-//! their own (they get one when the output is read back), so every span is
-//! empty.
+//! their own (the output is only read back from its text when it has
+//! diagnostics to locate), so every span is empty.
 
 use crate::model::{
     Document, Kind, LabelEntry, LabelMap, LabelSelector, List, Manifest, ObjectMeta, Operator, Requirement, Spanned,

@@ -5,7 +5,8 @@
 //! A conversion is model → model: each direction module builds target
 //! manifests from a source manifest and reports, at the source's location,
 //! every construct the target cannot express ([`Code::NoEquivalent`]). The
-//! output is emitted, read back and lowered like any input, and the engine
+//! output is emitted, and validated and lowered like any input (as built;
+//! it is read back from its text only to locate diagnostics), and the engine
 //! then compares both sides flow by flow (the proof, [`prove`]): a
 //! conversion is only called equivalent when every flow of the universe
 //! gets the same verdict.
@@ -26,6 +27,7 @@ use crate::emit::{self, Format};
 use crate::model::{Document, Kind, Manifest};
 use crate::profile::ProfileSettings;
 use crate::source::Span;
+use crate::{parse, Parsed};
 
 pub use prove::Proof;
 
@@ -98,7 +100,8 @@ impl Default for ConvertOptions {
 /// The result of a conversion.
 #[derive(Clone, Debug)]
 pub struct Conversion {
-    /// The input, read and checked under the profile.
+    /// The input, read and checked under the profile; lowered when the
+    /// proof runs or a clusterwide policy is placed (else `lowered` is empty).
     pub source: Analysis,
     /// What was lost or noted, at the source's locations (sorted).
     pub diagnostics: Vec<Diagnostic>,
@@ -106,7 +109,8 @@ pub struct Conversion {
     pub output: Vec<Document>,
     /// The output as text.
     pub text: String,
-    /// The output, read back and checked (its diagnostics point into `text`).
+    /// The output, validated (diagnostics, if any, point into `text`);
+    /// lowered when the proof runs or the output has diagnostics.
     pub checked: Analysis,
     /// Flow-by-flow comparison of input and output, unless turned off.
     pub proof: Option<Proof>,
@@ -178,7 +182,19 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
         profile: options.profile.clone(),
         lower_invalid: false,
     };
-    let source = analyze(text, &analysis_options);
+    // The IR is for the proof, and for placing clusterwide policies; a
+    // conversion without proof of namespaced policies does without it.
+    let mut source = Analysis::unlowered(parse(text), &analysis_options);
+    let clusterwide = source.parsed.documents.iter().any(|d| {
+        matches!(
+            d.model_kind(),
+            Some(Kind::CiliumClusterwideNetworkPolicy | Kind::ClusterNetworkPolicy)
+        )
+    });
+    if options.prove || clusterwide {
+        source.lower(&analysis_options);
+    }
+    let subjects = names::subjects_by_document(&source.lowered);
     let mut diagnostics = Vec::new();
     let mut output = Vec::new();
     // The source document each output document came from.
@@ -206,9 +222,10 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
             diagnostics.push(d);
             continue;
         }
-        let namespaces = names::namespaces_for(document, &source, options.namespace.as_deref());
+        let subjects = subjects.get(&document.index).map_or(&[][..], Vec::as_slice);
+        let namespaces = names::namespaces_for(document, subjects, &source.cluster, options.namespace.as_deref());
         let spread = matches!(options.to, Target::Knp | Target::Cnp) && !namespaces.is_empty();
-        if spread && !names::pinned_only(document, &source) {
+        if spread && !names::pinned_only(subjects) {
             // Namespaces created later match the clusterwide policy, not its namespaced parts.
             let mut d = Diagnostic::new(
                 Code::NoEquivalent,
@@ -264,7 +281,7 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
     names::disambiguate(&mut output);
     let refs: Vec<&Document> = output.iter().collect();
     let text_out = emit::emit(&refs, options.format);
-    let checked = analyze(&text_out, &analysis_options);
+    let checked = check_output(&output, &text_out, &analysis_options, options.prove);
     let proof = options
         .prove
         .then(|| prove::prove(&source, &checked, &origins, &mut diagnostics));
@@ -284,6 +301,28 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
         checked,
         proof,
     }
+}
+
+/// The output validated (and, for the proof, lowered) as built, without
+/// reading the text back: that would cost as much as reading the input.
+/// Only when the validator objects is the text read, so that its
+/// diagnostics point into it; the property tests check that reading the
+/// text back gives the same entries.
+fn check_output(output: &[Document], text: &str, options: &AnalyzeOptions, lower: bool) -> Analysis {
+    let mut built = Analysis::unlowered(
+        Parsed {
+            documents: output.to_vec(),
+            diagnostics: Vec::new(),
+        },
+        options,
+    );
+    if !built.parsed.diagnostics.is_empty() {
+        return analyze(text, options);
+    }
+    if lower {
+        built.lower(options);
+    }
+    built
 }
 
 /// `NetworkPolicy shop/db`.

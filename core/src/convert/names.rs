@@ -1,11 +1,10 @@
 //! Names and namespaces of converted policies: deterministic, unique, and
 //! placing a clusterwide policy in the namespaces it actually covers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::analysis::Analysis;
-use crate::cluster::{NAMESPACE, NAMESPACE_LABELS};
-use crate::ir::{Label, Labels, Selector, Source, Subject};
+use crate::cluster::{Cluster, NAMESPACE, NAMESPACE_LABELS};
+use crate::ir::{Label, Labels, Lowered, Selector, Source, Subject};
 use crate::model::{Document, Manifest};
 
 /// The namespaces a clusterwide policy (CCNP, ClusterNetworkPolicy) is
@@ -13,7 +12,12 @@ use crate::model::{Document, Manifest};
 /// (comma-separated), otherwise every namespace of the input whose pods the
 /// policy's subjects can select, judged by the subjects' namespace
 /// requirements (`io.kubernetes.pod.namespace`, namespace labels).
-pub fn namespaces_for(document: &Document, source: &Analysis, flag: Option<&str>) -> Vec<String> {
+pub fn namespaces_for(
+    document: &Document,
+    subjects: &[&Subject],
+    cluster: &Cluster,
+    flag: Option<&str>,
+) -> Vec<String> {
     if !matches!(
         document.manifest,
         Manifest::CiliumClusterwideNetworkPolicy(_) | Manifest::ClusterNetworkPolicy(_)
@@ -29,24 +33,16 @@ pub fn namespaces_for(document: &Document, source: &Analysis, flag: Option<&str>
             .collect();
         return given.into_iter().collect();
     }
-    let subjects: Vec<&Selector> = source
-        .lowered
-        .entries
-        .iter()
-        .filter(|e| source.lowered.policies[e.origin.policy].document == document.index)
-        .filter_map(|e| match &e.subject {
-            Subject::Endpoints(s) => Some(s),
-            Subject::Host(_) => None,
-        })
-        .collect();
     let mut found = BTreeSet::new();
-    for subject in subjects {
+    for subject in subjects.iter().filter_map(|s| match s {
+        Subject::Endpoints(s) => Some(s),
+        Subject::Host(_) => None,
+    }) {
         match pinned(subject) {
             // A subject that names its namespaces is there, workloads or not.
             Some(names) => found.extend(names),
             None => found.extend(
-                source
-                    .cluster
+                cluster
                     .namespaces
                     .iter()
                     .filter(|(name, labels)| namespace_part(subject).matches(&namespace_labels(name, labels)))
@@ -57,18 +53,24 @@ pub fn namespaces_for(document: &Document, source: &Analysis, flag: Option<&str>
     found.into_iter().collect()
 }
 
-/// Whether every subject of the document names its namespaces outright,
+/// Whether every subject of a document names its namespaces outright,
 /// so that spreading it over them covers all it can ever select.
-pub fn pinned_only(document: &Document, source: &Analysis) -> bool {
-    source
-        .lowered
-        .entries
-        .iter()
-        .filter(|e| source.lowered.policies[e.origin.policy].document == document.index)
-        .all(|e| match &e.subject {
-            Subject::Endpoints(s) => pinned(s).is_some(),
-            Subject::Host(_) => true,
-        })
+pub fn pinned_only(subjects: &[&Subject]) -> bool {
+    subjects.iter().all(|s| match s {
+        Subject::Endpoints(s) => pinned(s).is_some(),
+        Subject::Host(_) => true,
+    })
+}
+
+/// The subjects of each policy document's entries, by document index.
+pub fn subjects_by_document(lowered: &Lowered) -> HashMap<usize, Vec<&Subject>> {
+    let mut by: HashMap<usize, Vec<&Subject>> = HashMap::new();
+    for e in &lowered.entries {
+        by.entry(lowered.policies[e.origin.policy].document)
+            .or_default()
+            .push(&e.subject);
+    }
+    by
 }
 
 /// The namespaces a selector names outright (`io.kubernetes.pod.namespace: X`

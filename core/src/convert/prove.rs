@@ -32,7 +32,7 @@ pub struct Proof {
     pub truncated: bool,
 }
 
-/// Compares `source` with `output` (the output read back). `origins[i]` is
+/// Compares `source` with `output` (the output as validated and lowered). `origins[i]` is
 /// the source document output document `i` came from. Adds a
 /// [`Code::NotEquivalent`] diagnostic to each source policy whose own
 /// conversion changes verdicts (or to the first one when only their
