@@ -66,8 +66,11 @@ fn readme_console_examples_print_what_the_readme_says() {
             "output of `{}`",
             example.command
         );
-        // `check` exits 1 on errors, `explain` on a denied flow.
-        let failed = stdout.lines().any(|l| l.starts_with("error")) || stdout.starts_with("DENY ");
+        // `check` exits 1 on errors, `explain` on a denied flow, `diff` when a flow differs.
+        let differs = stdout.lines().next().is_some_and(|l| {
+            (l.contains(" flows differ (of ") || l.contains(" flow differs (of ")) && !l.starts_with("0 ")
+        });
+        let failed = stdout.lines().any(|l| l.starts_with("error")) || stdout.starts_with("DENY ") || differs;
         assert_eq!(
             output.status.code(),
             Some(if failed { 1 } else { 0 }),
