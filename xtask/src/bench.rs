@@ -5,8 +5,11 @@
 //! - native: criterion on generated clusters of 1,000 pods with 100, 500 and
 //!   2,000 policies (`core/benches/engine.rs`): analysis, the connectivity
 //!   matrix, one `explain`;
+//! - native: criterion on 10,000 generated NetworkPolicies (`core/benches/convert.rs`):
+//!   parsing, converting to CNP without and with the proof;
 //! - WASM in node: the npm package's `parse` and `validate` on the 10k file,
-//!   its `connectivity` and `explain` on the clusters;
+//!   its `connectivity` and `explain` on the clusters, `convert` against
+//!   `parse` on the 10k NetworkPolicies (`xtask/bench/convert.mjs`);
 //! - sizes: the npm `.wasm` and the editor's first load, raw and gzipped;
 //! - the editor in headless Chromium on the clusters (`xtask/bench/editor.mjs`).
 //!
@@ -103,6 +106,44 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
         .read()?;
     print!("{engine}");
 
+    let knp_input = ctx.root.join("target/bench/knp-10k.yaml");
+    let knp = ctx
+        .cmd("cargo")
+        .args([
+            "run",
+            "--locked",
+            "--quiet",
+            "--release",
+            "-p",
+            "netpolkit",
+            "--example",
+            "bench_input",
+            "--",
+            "knp",
+            "10000",
+        ])
+        .read()?;
+    std::fs::write(&knp_input, &knp)?;
+    println!(
+        "input: {} ({} bytes, 10,000 NetworkPolicies)",
+        knp_input.display(),
+        knp.len()
+    );
+    let conversion = ctx
+        .cmd("cargo")
+        .args([
+            "bench",
+            "--locked",
+            "-p",
+            "netpolkit",
+            "--bench",
+            "convert",
+            "--",
+            "--noplot",
+        ])
+        .read()?;
+    print!("{conversion}");
+
     // Builds the package's node/, web/ and bundler/ variants (the tarball is a by-product).
     npm::build(ctx)?;
     let wasm_js = ctx.root.join("wasm-pkg/npm/node/netpolkit.js");
@@ -120,6 +161,13 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
         .args(&clusters)
         .read()?;
     print!("{wasm_engine}");
+    let wasm_convert = ctx
+        .cmd("node")
+        .arg(ctx.root.join("xtask/bench/convert.mjs"))
+        .arg(&wasm_js)
+        .arg(&knp_input)
+        .read()?;
+    print!("{wasm_convert}");
 
     let npm_wasm = ctx.root.join("wasm-pkg/npm/web/netpolkit_bg.wasm");
     let npm_size = sizes(ctx, &[npm_wasm.as_path()])?;
@@ -171,6 +219,18 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result {
         }
     }
     for line in wasm_engine.lines().filter(|l| l.starts_with('|')) {
+        println!("{line}");
+    }
+    let convert_ms = |what: &str| criterion_median_ms(&conversion, &format!("10k-knp/{what}/10k"));
+    for what in ["parse", "convert-to-cnp", "convert-to-cnp-and-prove"] {
+        if let Some(ms) = convert_ms(what) {
+            println!("| native {what}, 10k NetworkPolicies | {ms:.0} ms |");
+        }
+    }
+    if let (Some(parse), Some(convert)) = (convert_ms("parse"), convert_ms("convert-to-cnp")) {
+        println!("| native convert / parse | {:.2} |", convert / parse);
+    }
+    for line in wasm_convert.lines().filter(|l| l.starts_with('|')) {
         println!("{line}");
     }
     println!("| npm .wasm | {} B raw, {} B gzip -9 |", npm_size.0, npm_size.1);
