@@ -97,23 +97,35 @@ pub(super) fn resolve(text: &str, plain: bool, tag: Option<TagKind>) -> Result<V
     if !plain || tag_kind.forces_string() {
         return Ok(Value::Str(text.to_owned()));
     }
+    Ok(implicit(text)?.unwrap_or_else(|| Value::Str(text.to_owned())))
+}
+
+/// Whether `text`, written plain and untagged, reads back as that same
+/// string (the emitter quotes everything else).
+pub(super) fn reads_as_text(text: &str) -> bool {
+    !is_null(None, text, true) && matches!(implicit(text), Ok(None))
+}
+
+/// The value implicit typing gives a plain scalar, or `None` when it stays
+/// text. Null spellings are the caller's to check (tags change them).
+fn implicit(text: &str) -> Result<Option<Value>, ScalarError> {
     if let Some(b) = yaml11_bool(text) {
-        return Ok(Value::Bool(b));
+        return Ok(Some(Value::Bool(b)));
     }
     let t = trim(text);
     if leading_zero_decimal(t) {
-        return Ok(Value::Str(text.to_owned()));
+        return Ok(None);
     }
     if t.starts_with('-') {
         if let Some(v) = signed(t).and_then(|v| i64::try_from(v).ok()) {
-            return Ok(Value::Int(v));
+            return Ok(Some(Value::Int(v)));
         }
     } else if let Some(v) = unsigned(t).and_then(|v| u64::try_from(v).ok()) {
-        return Ok(from_u64(v));
+        return Ok(Some(from_u64(v)));
     }
     match float(text) {
-        Some(v) => finite(v, text),
-        None => Ok(Value::Str(text.to_owned())),
+        Some(v) => finite(v, text).map(Some),
+        None => Ok(None),
     }
 }
 
