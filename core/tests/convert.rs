@@ -214,6 +214,49 @@ spec:
     assert_eq!(body(&c), expected);
 }
 
+/// A policy without namespace is in `default` (where kubectl puts it and
+/// where the engine reads it); the clusterwide output pins it there and
+/// says so, as an NP404 at the metadata.
+#[test]
+fn a_policy_without_namespace_is_pinned_to_default_with_a_note() {
+    let knp = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+spec:
+  podSelector: {matchLabels: {app: web}}
+";
+    let cnp = "apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: web
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress: [{}]
+";
+    for text in [knp, cnp] {
+        let c = to(Target::Ccnp, text);
+        assert_clean(&c);
+        assert!(
+            c.text.contains("      io.kubernetes.pod.namespace: default\n"),
+            "{}",
+            c.text
+        );
+        let notes: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ConversionNote)
+            .collect();
+        assert_eq!(notes.len(), 1, "{:#?}", c.diagnostics);
+        assert_eq!(notes[0].path, "metadata");
+        assert_eq!(&text[notes[0].span.start..notes[0].span.start + 9], "metadata:");
+        assert!(notes[0].message.contains("`default`"));
+        // A namespaced target keeps it namespace-less, with nothing to say.
+        let c = to(Target::Cnp, text);
+        assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    }
+}
+
 const CNP: &str = r#"apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: api, namespace: shop}

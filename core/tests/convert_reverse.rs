@@ -1558,6 +1558,396 @@ spec:
     assert!(alone.has_errors());
 }
 
+// --- found by the random properties of convert_cilium_random.rs ------------------
+
+/// `to` with `--namespace`.
+fn to_namespaces(target: Target, text: &str, namespaces: &str) -> Conversion {
+    convert(
+        text,
+        &ConvertOptions {
+            namespace: Some(namespaces.to_owned()),
+            ..options(target)
+        },
+    )
+}
+
+/// A CNP in shop whose ingress peer names namespaces only by exclusion.
+const EXCLUDING_PEER: &str = r#"apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingress:
+  - fromEndpoints:
+    - matchExpressions: [{key: io.kubernetes.pod.namespace, operator: NotIn, values: [dev]}]
+"#;
+
+/// §2.13: a CNP peer that names a namespace gets none injected; naming it
+/// only by exclusion, it also matches identities without a namespace (here
+/// the remote node node2, which carries the cluster label with node
+/// selector labels on). A CCNP peer always gets `io.kubernetes.pod.namespace
+/// Exists`: the nodes are lost, and that is reported.
+#[test]
+fn cnp_peer_excluding_namespaces_to_ccnp_is_reported() {
+    let c = to(Target::Ccnp, &with_workloads(EXCLUDING_PEER));
+    assert_valid(&c);
+    assert_eq!(
+        found(&c),
+        expect(&[(Code::NoEquivalent, "spec.ingress[0].fromEndpoints[0]")])
+    );
+    assert_changes(&c, "node/node2 -> shop/api TCP/80: allowed");
+    // Requiring a namespace keeps the peer to pods: exact.
+    let required = EXCLUDING_PEER.replace("operator: NotIn, values: [dev]", "operator: In, values: [ops, shop]");
+    let c = to(Target::Ccnp, &with_workloads(&required));
+    assert!(found(&c).is_empty(), "{:?}", found(&c));
+    assert_equivalent(&c);
+}
+
+/// §1.4 and §1.2: Cilium's own translation of a NetworkPolicy peer whose
+/// namespaceSelector only excludes (`NotIn`) keeps it as written, so it
+/// matches nodes too, like the CNP peer: exact. But a NetworkPolicy reads
+/// pod labels as `k8s:` labels, where a CNP key without source is `any:`
+/// and also matches a node's labels (node selector labels on): a pod-label
+/// requirement beside such a peer is reported, and the node it matched is
+/// lost.
+#[test]
+fn cnp_peer_excluding_namespaces_to_knp() {
+    let c = to(Target::Knp, &with_workloads(EXCLUDING_PEER));
+    assert_valid(&c);
+    assert!(
+        !found(&c).iter().any(|(code, _)| *code == Code::NoEquivalent),
+        "{:?}",
+        found(&c)
+    );
+    assert_equivalent(&c);
+    let egress = r#"apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  egress:
+  - toEndpoints:
+    - matchLabels: {pool: a}
+      matchExpressions: [{key: io.kubernetes.pod.namespace, operator: NotIn, values: [dev]}]
+"#;
+    let c = to(Target::Knp, &with_workloads(egress));
+    assert_valid(&c);
+    assert!(
+        found(&c).contains(&(Code::NoEquivalent, "spec.egress[0].toEndpoints[0]".to_owned())),
+        "{:?}",
+        found(&c)
+    );
+    assert_changes(&c, "shop/api -> node/node1 TCP/80: allowed");
+    // Written as a pod label (`k8s:`), it is one in both: exact.
+    let c = to(
+        Target::Knp,
+        &with_workloads(&egress.replace("{pool: a}", "{\"k8s:pool\": a}")),
+    );
+    assert!(
+        !found(&c).iter().any(|(code, _)| *code == Code::NoEquivalent),
+        "{:?}",
+        found(&c)
+    );
+    assert_equivalent(&c);
+}
+
+/// §1.4 and §1.2, forwards: a NetworkPolicy peer whose namespaceSelector
+/// only excludes matches nodes under Cilium's translation, and its pod
+/// labels are `k8s:` labels; the CNP written for it keeps the pod keys'
+/// source, so that they do not match the node's own labels (node1 has
+/// `pool: a`) with node selector labels on.
+#[test]
+fn knp_peer_excluding_namespaces_to_cnp_keeps_pod_labels() {
+    let knp = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchExpressions: [{key: team, operator: NotIn, values: [dev]}]}
+      podSelector: {matchLabels: {pool: a}}
+"#;
+    let c = to(Target::Cnp, &with_workloads(knp));
+    assert_valid(&c);
+    assert!(c.text.contains("        \"k8s:pool\": a\n"), "{}", c.text);
+    assert_equivalent(&c);
+}
+
+/// §2.13: a CCNP placed with `--namespace` is written only where its
+/// subject can select pods; the namespaces it names that the flag leaves
+/// out lose it, which is reported (it was written, without its namespace
+/// requirement, into the flag's namespaces: selecting pods it never did).
+#[test]
+fn ccnp_pinned_subject_and_the_namespace_flag() {
+    let ccnp = r#"apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: lock-web}
+spec:
+  endpointSelector: {matchLabels: {app: web, io.kubernetes.pod.namespace: shop}}
+  ingress: [{}]
+"#;
+    for target in [Target::Cnp, Target::Knp] {
+        let c = to_namespaces(target, &with_workloads(ccnp), "ops");
+        assert_valid(&c);
+        assert!(c.output.is_empty(), "{}", c.text);
+        assert_eq!(
+            found(&c),
+            expect(&[(Code::NoEquivalent, "spec.endpointSelector")]),
+            "{}",
+            target.as_str()
+        );
+        assert_changes(&c, "shop/api -> shop/web TCP/80: denied");
+        assert!(
+            !differing(&c).iter().any(|d| d.contains("-> ops/web")),
+            "{:#?}",
+            differing(&c)
+        );
+        // With shop among the namespaces: exact, and nothing for ops.
+        let c = to_namespaces(target, &with_workloads(ccnp), "ops,shop");
+        assert_valid(&c);
+        assert_eq!(c.output.len(), 1, "{}", c.text);
+        assert!(
+            found(&c).iter().all(|(code, _)| *code == Code::ConversionNote),
+            "{:?}",
+            found(&c)
+        );
+        assert_equivalent(&c);
+    }
+}
+
+/// §3.5: the same for a ClusterNetworkPolicy whose subject names its namespace.
+#[test]
+fn kcnp_pinned_subject_and_the_namespace_flag() {
+    let kcnp = r#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: no-dev}
+spec:
+  tier: Admin
+  priority: 5
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}
+      podSelector: {matchLabels: {app: api}}
+  ingress:
+  - action: Deny
+    from:
+    - namespaces: {matchLabels: {team: dev}}
+"#;
+    let c = to_namespaces(Target::Cnp, &with_workloads(kcnp), "ops");
+    assert_valid(&c);
+    assert!(c.output.is_empty(), "{}", c.text);
+    assert!(
+        found(&c).contains(&(Code::NoEquivalent, "spec.subject".to_owned())),
+        "{:?}",
+        found(&c)
+    );
+    assert_changes(&c, "dev/web -> shop/api TCP/80: denied");
+    let c = to_namespaces(Target::Cnp, &with_workloads(kcnp), "shop");
+    assert!(
+        !found(&c).iter().any(|(code, _)| *code == Code::NoEquivalent),
+        "{:?}",
+        found(&c)
+    );
+    assert_equivalent(&c);
+}
+
+/// §2.13: a CCNP peer in its CNP form is pinned to pods of any namespace;
+/// only a peer that says nothing but "this CNP's own namespace" may drop
+/// that label (Cilium injects it). Beside another namespace requirement (an
+/// `In`, or the same key under another source) it must stay: both must
+/// hold, and here they cannot, so the peer selects nothing.
+#[test]
+fn ccnp_peer_with_two_namespace_requirements_to_cnp() {
+    for peer in [
+        "{matchLabels: {io.kubernetes.pod.namespace: shop}, matchExpressions: [{key: io.kubernetes.pod.namespace, \
+         operator: In, values: [ops]}]}",
+        "{matchLabels: {io.kubernetes.pod.namespace: ops, \"k8s:io.kubernetes.pod.namespace\": shop}}",
+    ] {
+        let ccnp = format!(
+            r#"apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {{name: api}}
+spec:
+  endpointSelector: {{matchLabels: {{app: api, io.kubernetes.pod.namespace: shop}}}}
+  ingress:
+  - fromEndpoints: [{peer}]
+"#
+        );
+        let c = to(Target::Cnp, &with_workloads(&ccnp));
+        assert_valid(&c);
+        assert!(found(&c).is_empty(), "{:?}", found(&c));
+        assert_equivalent(&c);
+    }
+}
+
+/// §2.8: `toServices` names a Service of the cluster; the output is applied
+/// to the same cluster, so the proof resolves the output's services against
+/// the input's (the output alone has none, and every flow to the service's
+/// pods looked denied).
+#[test]
+fn to_services_is_proven_against_the_input_services() {
+    let text = r#"apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toServices: [{k8sService: {serviceName: api}}]
+"#;
+    let c = to(Target::Ccnp, &with_workloads(text));
+    assert_valid(&c);
+    assert!(found(&c).is_empty(), "{:?}", found(&c));
+    let proof = c.proof.as_ref().unwrap();
+    assert!(proof.equivalent, "{:#?}", proof.differences);
+    assert!(!c.diagnostics.iter().any(|d| d.code == Code::NotEquivalent));
+}
+
+/// §3.5: Cilium selects a ClusterNetworkPolicy `namespaces` peer by its
+/// namespace labels alone; requiring none (`NotIn`), it also matches nodes
+/// and addresses outside the cluster, which the CCNP's endpoint peer
+/// (limited to pods, §2.13) does not: reported.
+#[test]
+fn kcnp_peer_excluding_namespaces_is_reported() {
+    let kcnp = r#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: not-dev}
+spec:
+  tier: Admin
+  priority: 5
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {team: shop}}
+      podSelector: {matchLabels: {app: api}}
+  ingress:
+  - action: Deny
+    from:
+    - namespaces: {matchExpressions: [{key: team, operator: NotIn, values: [dev]}]}
+"#;
+    let c = to(Target::Ccnp, &with_workloads(kcnp));
+    assert_valid(&c);
+    assert!(
+        found(&c).contains(&(Code::NoEquivalent, "spec.ingress[0].from[0]".to_owned())),
+        "{:?}",
+        found(&c)
+    );
+    assert_changes(&c, "node/node2 -> shop/api TCP/80: denied");
+    assert_changes(&c, "8.8.8.8 -> shop/api TCP/80: denied");
+}
+
+/// §3.5 and §1.2: Cilium reads a `pods` peer's pod labels as `k8s:` labels;
+/// written without a source they are `any:` and match node labels too, which
+/// matters in a CNP where the namespace part does not keep the peer to pods
+/// (no namespace is injected beside namespace labels, §2.13): there they
+/// are written with `k8s:`.
+#[test]
+fn kcnp_pod_labels_stay_pod_labels_in_a_cnp() {
+    let kcnp = r#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: no-pool-a}
+spec:
+  tier: Admin
+  priority: 5
+  subject:
+    namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}
+  egress:
+  - action: Deny
+    to:
+    - pods:
+        namespaceSelector: {matchExpressions: [{key: team, operator: NotIn, values: [dev]}]}
+        podSelector: {matchLabels: {pool: a}}
+"#;
+    let c = to(Target::Cnp, &with_workloads(kcnp));
+    assert_valid(&c);
+    assert!(c.text.contains("        \"k8s:pool\": a\n"), "{}", c.text);
+    assert!(
+        !found(&c).iter().any(|(code, _)| *code == Code::NoEquivalent),
+        "{:?}",
+        found(&c)
+    );
+    assert_equivalent(&c);
+}
+
+/// §3.6 and §2.11: `world` is `0.0.0.0/0` and `::/0` also for a destination
+/// known only by its DNS name (a `toFQDNs` peer's addresses are world
+/// addresses): the comparison must not tell them apart there.
+#[test]
+fn world_and_the_zero_prefixes_agree_on_named_destinations() {
+    let fqdn = r#"apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: names, namespace: dev}
+spec:
+  endpointSelector: {}
+  egress:
+  - toFQDNs: [{matchName: api.example.com}]
+"#;
+    let world = format!(
+        "{fqdn}---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: out, namespace: shop}}\n\
+         spec:\n  endpointSelector: {{}}\n  egress:\n  - toEntities: [world]\n"
+    );
+    let zero = format!(
+        "{fqdn}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: out, namespace: shop}}\n\
+         spec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock: {{cidr: 0.0.0.0/0}}\n    \
+         - ipBlock: {{cidr: '::/0'}}\n"
+    );
+    let read = |text: &str| {
+        netpolkit::analyze(
+            &with_workloads(text),
+            &netpolkit::AnalyzeOptions {
+                profile: profile(),
+                ..netpolkit::AnalyzeOptions::default()
+            },
+        )
+    };
+    let (a, b) = (read(&world), read(&zero));
+    fn side(x: &netpolkit::Analysis) -> netpolkit::compare::Side<'_> {
+        netpolkit::compare::Side {
+            profile: &x.profile,
+            lowered: &x.lowered,
+        }
+    }
+    let compared = netpolkit::compare::compare(
+        &a.parsed.documents,
+        side(&a),
+        side(&b),
+        &netpolkit::compare::CompareOptions {
+            generate: true,
+            max_explained: 5,
+        },
+    );
+    assert_eq!(compared.differing, 0, "{:#?}", compared.differences);
+    // A narrower prefix does not cover a name (its address is not known).
+    let narrow = zero
+        .replace("0.0.0.0/0", "203.0.113.0/24")
+        .replace("'::/0'", "'2001:db8::/32'");
+    let c = read(&narrow);
+    let compared = netpolkit::compare::compare(
+        &a.parsed.documents,
+        side(&a),
+        side(&c),
+        &netpolkit::compare::CompareOptions {
+            generate: true,
+            max_explained: 0,
+        },
+    );
+    assert!(
+        compared
+            .differences
+            .iter()
+            .any(|d| d.to == "api.example.com" && d.old_allowed && !d.new_allowed),
+        "{:#?}",
+        compared.differences
+    );
+}
+
 // --- every file we have ---------------------------------------------------------
 
 /// Every vector, scenario, example and corpus file, to every target these

@@ -62,8 +62,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The property tests of `core/tests/convert.rs` with more cases and
-/// another seed than `test` runs: `CONVERT_CASES`, `CONVERT_SEED`.
+/// The property tests of `core/tests/convert.rs` (NetworkPolicy sources)
+/// and `core/tests/convert_cilium_random.rs` (native CNP, CCNP and
+/// ClusterNetworkPolicy sources) with more cases and another seed than
+/// `test` runs: `CONVERT_CASES`, `CONVERT_SEED`.
 fn fuzz_equivalence(ctx: &Ctx, args: &[String]) -> Result {
     let cases = args.first().cloned().unwrap_or_else(|| "30000".to_owned());
     let seed = args.get(1).cloned().unwrap_or_else(|| {
@@ -82,6 +84,8 @@ fn fuzz_equivalence(ctx: &Ctx, args: &[String]) -> Result {
             "netpolkit",
             "--test",
             "convert",
+            "--test",
+            "convert_cilium_random",
             "--",
             "random",
             "--nocapture",

@@ -215,10 +215,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
                 let (engine, cl, eps) = (&engines[k], &classes[k], &endpoints[k]);
                 let row = rows[k].entry(engine.node_pair_key(cl, eps, i, j)).or_insert_with(|| {
                     let (ci, cj) = (cl.class_of[i], cl.class_of[j]);
-                    flows
-                        .iter()
-                        .map(|flow| engine.pair_allowed(cl, &eps[i], ci, &eps[j], cj, flow, false))
-                        .collect()
+                    engine.pair_row(cl, &eps[i], ci, &eps[j], cj, &flows)
                 });
                 verdicts[k].clone_from(row);
             }

@@ -85,8 +85,21 @@ pub fn convert(ctx: &mut Ctx, policy: &CiliumPolicy, clusterwide: bool) {
             return;
         }
         // Which namespaces, and that later ones are not covered, the
-        // driver decides and reports (names.rs, mod.rs).
-        ctx.namespaces.to_vec()
+        // driver decides and reports (names.rs, mod.rs); the namespaces a
+        // subject names but `--namespace` leaves out are reported here.
+        let namespaces = ctx.namespaces.to_vec();
+        for (k, path, t) in &templates {
+            if let Some(subject) = rules[*k].1.endpoint_selector.as_ref() {
+                left_out_namespaces(
+                    ctx,
+                    &t.subject,
+                    subject.span,
+                    &format!("{path}.endpointSelector"),
+                    &namespaces,
+                );
+            }
+        }
+        namespaces
     } else {
         vec![own.clone()]
     };
@@ -132,6 +145,45 @@ pub fn convert(ctx: &mut Ctx, policy: &CiliumPolicy, clusterwide: bool) {
             };
             ctx.push(Kind::NetworkPolicy, Manifest::NetworkPolicy(knp));
         }
+    }
+}
+
+/// Reports the namespaces a clusterwide subject names outright
+/// (`io.kubernetes.pod.namespace: X`, `In [X, Y]`, or the same on the
+/// `kubernetes.io/metadata.name` label) that the policy is not written for
+/// (`--namespace` left them out): their pods lose the rule. Subjects that do
+/// not name their namespaces are reported by the driver.
+fn left_out_namespaces(ctx: &mut Ctx, subject: &Terms, span: Span, path: &str, namespaces: &[String]) {
+    let names: Vec<&Term> = subject
+        .namespace
+        .iter()
+        .chain(subject.namespace_labels.iter().filter(|t| t.key == METADATA_NAME))
+        .collect();
+    let named: Vec<&String> = names
+        .iter()
+        .find_map(|t| match &t.op {
+            Op::Equals(v) => Some(vec![v]),
+            Op::Expr(Operator::In, values) => Some(values.iter().collect()),
+            Op::Expr(..) => None,
+        })
+        .unwrap_or_default();
+    let missing: Vec<&str> = named
+        .into_iter()
+        .filter(|n| names.iter().all(|t| t.holds_for(n)) && !namespaces.contains(n))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        ctx.loss(
+            span,
+            path,
+            format!(
+                "left out: this subject selects pods of the namespace(s) {}, which are not among the namespaces it \
+                 is written for ({}); their pods lose this rule",
+                missing.join(", "),
+                namespaces.join(", ")
+            ),
+            Some("add them to --namespace, or keep the policy clusterwide"),
+        );
     }
 }
 
@@ -621,6 +673,45 @@ fn endpoint_peer(
         return None;
     }
     derived_note(ctx, &terms.pod, selector.span, path);
+    let names_namespaces = !(terms.namespace.is_empty() && terms.namespace_labels.is_empty());
+    let any_source: Vec<&str> = selector
+        .keys()
+        .map(|k| split_source(&k.value))
+        .filter(|(source, key)| {
+            matches!(source, None | Some("any"))
+                && *key != NAMESPACE
+                && !key.starts_with(NAMESPACE_LABELS)
+                && !is_cilium_derived(key)
+        })
+        .map(|(_, key)| key)
+        .collect();
+    if !scope.clusterwide
+        && names_namespaces
+        && !terms
+            .namespace
+            .iter()
+            .chain(&terms.namespace_labels)
+            .any(Term::is_positive)
+        && !any_source.is_empty()
+    {
+        // §2.13: a CNP peer that names namespaces gets none injected; naming
+        // them only by exclusion (`NotIn`, `DoesNotExist`), it also matches
+        // identities without a namespace: nodes. So does Cilium's
+        // translation of the namespaceSelector (§1.4), but it reads the pod
+        // labels as `k8s:` labels, where a key without source is `any:`
+        // (§1.2) and also matches a node's own labels.
+        ctx.loss(
+            selector.span,
+            path,
+            format!(
+                "partly converted: this peer names namespaces only by exclusion, so it also matches nodes, and its \
+                 requirements on `{}` (no source: `any:`) apply to a node's labels too; a NetworkPolicy podSelector \
+                 reads only pod labels, so the output no longer matches those nodes",
+                any_source.join("`, `")
+            ),
+            Some("write the pod label keys with `k8s:`, or keep this policy as a CiliumNetworkPolicy"),
+        );
+    }
     let pod = to_selector(terms.pod.iter().cloned());
     let pod_selector = (!pod.is_empty()).then(|| sp(pod.clone()));
     if terms.namespace.is_empty() && terms.namespace_labels.is_empty() {

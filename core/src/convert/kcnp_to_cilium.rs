@@ -253,8 +253,10 @@ pub fn convert(ctx: &mut Ctx, policy: &ClusterNetworkPolicy) {
                 ctx.out.diagnostics.push(d);
                 return;
             }
-            let namespaces: &[String] = ctx.namespaces;
-            for namespace in namespaces {
+            let namespaces: Vec<String> = ctx.namespaces.to_vec();
+            let subject_span = spec.subject.as_ref().map_or(spec.span, |s| s.span);
+            subject.left_out_namespaces(ctx, subject_span, &namespaces);
+            for namespace in &namespaces {
                 let Some(endpoints) = subject.in_namespace(namespace) else {
                     continue;
                 };
@@ -366,6 +368,65 @@ impl Subject {
     /// The CCNP endpointSelector: §3.5 `namespaces()` plus the pod part.
     fn clusterwide(&self) -> LabelSelector {
         merge(&namespace_selector(&self.namespace), &self.pod)
+    }
+
+    /// Whether the subject's requirements on the namespace's name
+    /// (`kubernetes.io/metadata.name`) hold for `namespace`.
+    fn holds_for(&self, namespace: &str) -> bool {
+        let (labels, expressions) = super::build::parts(&self.namespace);
+        labels.iter().all(|(k, v)| k != METADATA_NAME || v == namespace)
+            && expressions.iter().filter(|r| r.key.value == METADATA_NAME).all(|r| {
+                let named = r.values.iter().flat_map(|v| v.iter()).any(|x| x.value == namespace);
+                match r.operator.value {
+                    Operator::In => named,
+                    Operator::NotIn => !named,
+                    Operator::Exists => true,
+                    Operator::DoesNotExist => false,
+                }
+            })
+    }
+
+    /// Reports the namespaces the subject names outright
+    /// (`kubernetes.io/metadata.name: X` or `In [X, Y]`) that the policy is
+    /// not written for (`--namespace` left them out): their pods lose the
+    /// policy. Subjects that do not name their namespaces are reported by
+    /// the driver (namespaces created later).
+    fn left_out_namespaces(&self, ctx: &mut Ctx, span: Span, namespaces: &[String]) {
+        let (labels, expressions) = super::build::parts(&self.namespace);
+        let named: Vec<String> = labels
+            .into_iter()
+            .find(|(k, _)| k == METADATA_NAME)
+            .map(|(_, v)| vec![v])
+            .or_else(|| {
+                expressions
+                    .iter()
+                    .find(|r| r.key.value == METADATA_NAME && r.operator.value == Operator::In)
+                    .map(|r| {
+                        r.values
+                            .iter()
+                            .flat_map(|v| v.iter())
+                            .map(|x| x.value.clone())
+                            .collect()
+                    })
+            })
+            .unwrap_or_default();
+        let missing: Vec<String> = named
+            .into_iter()
+            .filter(|n| self.holds_for(n) && !namespaces.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            ctx.loss(
+                span,
+                "spec.subject",
+                format!(
+                    "left out: this subject selects pods of the namespace(s) {}, which are not among the namespaces \
+                     it is written for ({}); their pods lose this policy",
+                    missing.join(", "),
+                    namespaces.join(", ")
+                ),
+                Some("add them to --namespace, or convert to a CiliumClusterwideNetworkPolicy"),
+            );
+        }
     }
 
     /// The CNP endpointSelector in `namespace` (where Cilium pins it, §2.13),
@@ -552,6 +613,36 @@ fn convert_peer(
     fqdns: &mut Vec<FqdnSelector>,
     atoms: &mut Vec<Atom>,
 ) {
+    // §3.5: Cilium selects a `namespaces` peer by the namespace labels
+    // alone (`{}` gets `io.kubernetes.pod.namespace Exists`), and a `pods`
+    // peer by those, the `k8s:` pod labels and the local cluster. Requiring
+    // none of them (only `NotIn` / `DoesNotExist`), the selector also
+    // matches identities without those labels. A `namespaces` peer then
+    // matches nodes and addresses outside the cluster, where the output's
+    // endpoint peer is kept to pods (a CCNP's gets `Exists`, §2.13) or to
+    // the cluster (the `Exists` on the cluster written here); a `pods` peer
+    // matches nodes, which a CNP peer with the same requirements matches
+    // too, but a CCNP peer does not.
+    let excludes_only = |n: &LabelSelector| !n.is_empty() && !requires_a_label(n);
+    let lost = match (&peer.namespaces, &peer.pods) {
+        (Some(n), _) => excludes_only(n),
+        (_, Some(p)) => {
+            ctx.target == super::Target::Ccnp
+                && p.namespace_selector.as_ref().is_some_and(|n| excludes_only(n))
+                && !p.pod_selector.as_ref().is_some_and(|s| requires_a_label(s))
+        }
+        _ => false,
+    };
+    if lost {
+        ctx.loss(
+            peer.span,
+            path,
+            "partly converted: this peer names namespaces only by exclusion, so Cilium's ClusterNetworkPolicy \
+             selector also matches nodes (and, for `namespaces`, addresses outside the cluster), which the output's \
+             endpoint selector does not",
+            Some("require a namespace label (`In`, `Exists`) in the peer, or keep the ClusterNetworkPolicy"),
+        );
+    }
     if let Some(n) = &peer.namespaces {
         // K01: Cilium gives a `namespaces` peer no cluster requirement, so
         // it matches every cluster; an explicit one stops the injection.
@@ -569,6 +660,15 @@ fn convert_peer(
             .as_ref()
             .map(|s| s.value.clone())
             .unwrap_or_default();
+        // Cilium reads the pod labels as `k8s:` labels (§3.5). Written
+        // without source they would be `any:` (§1.2) and also match node
+        // labels: the same only where the namespace part keeps the peer to
+        // pods (a CCNP's `Exists`, or a namespace label it requires).
+        let pod = if namespaces.is_empty() || requires_a_label(&namespaces) {
+            pod
+        } else {
+            with_source(&pod, "k8s:")
+        };
         let s = merge(&namespace_selector(&namespaces), &pod);
         atoms.push(Atom::pods(&s));
         endpoints.push(s);
@@ -631,6 +731,34 @@ fn convert_peer(
             );
         }
     }
+}
+
+/// The selector with `source` before every key.
+fn with_source(written: &LabelSelector, source: &str) -> LabelSelector {
+    let (labels, expressions) = super::build::parts(written);
+    let labels: Vec<(String, String)> = labels.into_iter().map(|(k, v)| (format!("{source}{k}"), v)).collect();
+    let expressions = expressions
+        .into_iter()
+        .map(|r| {
+            let values = r
+                .values
+                .map(|v| v.value.into_iter().map(|x| x.value).collect())
+                .unwrap_or_default();
+            requirement(format!("{source}{}", r.key.value), r.operator.value, values)
+        })
+        .collect();
+    selector(label_map(labels), expressions)
+}
+
+/// Whether the selector requires some label to be there (a matchLabels
+/// entry, `In` or `Exists`), so that only identities carrying it match.
+fn requires_a_label(selector: &LabelSelector) -> bool {
+    selector.match_labels.as_ref().is_some_and(|m| !m.is_empty())
+        || selector
+            .match_expressions
+            .iter()
+            .flat_map(|l| l.iter())
+            .any(|r| matches!(r.operator.value, Operator::In | Operator::Exists))
 }
 
 /// The allow Cilium adds for `domainNames` (§3.5, K10): DNS to kube-dns on

@@ -27,7 +27,7 @@ use crate::model::{
 const MAX_PORTS: usize = 40;
 
 pub fn convert(ctx: &mut Ctx, policy: &NetworkPolicy) {
-    let namespace = policy.metadata.namespace().unwrap_or("default").to_owned();
+    let namespace = ctx.source_namespace(&policy.metadata);
     let name = policy.metadata.name().unwrap_or("policy").to_owned();
     let clusterwide = ctx.target == super::Target::Ccnp;
     let scope = Scope {
@@ -188,8 +188,22 @@ fn endpoint_selector(peer: &NetworkPolicyPeer, scope: &Scope) -> LabelSelector {
         // `namespaceSelector: {}`: every namespace.
         expressions.push(requirement(NAMESPACE, Operator::Exists, Vec::new()));
     }
-    labels.extend(pod_labels);
-    expressions.extend(pod_expressions);
+    // §1.4: Cilium reads the pod labels as `k8s:` labels. Without a source
+    // they would be `any:` (§1.2), which also match a node's own labels
+    // (with node selector labels): the same only while the peer is kept to
+    // pods. A namespaceSelector that only excludes (`NotIn`, `DoesNotExist`)
+    // does not keep it there, nor, in a CNP, does Cilium inject a namespace
+    // beside namespace labels (§2.13): then the pod keys get their source.
+    let kept_to_pods = !labels.is_empty()
+        || expressions
+            .iter()
+            .any(|r| matches!(r.operator.value, Operator::In | Operator::Exists));
+    let source = if kept_to_pods || scope.clusterwide { "" } else { "k8s:" };
+    labels.extend(pod_labels.into_iter().map(|(k, v)| (format!("{source}{k}"), v)));
+    expressions.extend(pod_expressions.into_iter().map(|mut r| {
+        r.key.value = format!("{source}{}", r.key.value);
+        r
+    }));
     selector(label_map(labels), expressions)
 }
 

@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use crate::analysis::{analyze, Analysis, AnalyzeOptions};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::emit::{self, Format};
-use crate::model::{Document, Kind, Manifest};
+use crate::model::{Document, Kind, Manifest, ObjectMeta, Spanned};
 use crate::profile::ProfileSettings;
 use crate::source::Span;
 use crate::{parse, Parsed};
@@ -166,6 +166,24 @@ impl Ctx<'_> {
         let mut d = Diagnostic::new(Code::ConversionNote, span, message).with_path(path);
         d.document = Some(self.document.index);
         self.out.diagnostics.push(d);
+    }
+
+    /// The namespace of a namespaced source policy. Without one it is
+    /// `default` (where kubectl creates it without `-n`, and where the
+    /// engine reads it); a clusterwide output pins that, which is noted.
+    pub fn source_namespace(&mut self, metadata: &Spanned<ObjectMeta>) -> String {
+        if let Some(namespace) = metadata.namespace() {
+            return namespace.to_owned();
+        }
+        if self.target == Target::Ccnp {
+            self.note(
+                metadata.span,
+                "metadata",
+                "this policy has no namespace: it is taken to be in `default`, and the clusterwide policy is \
+                 pinned there (set `metadata.namespace` to pin another)",
+            );
+        }
+        "default".to_owned()
     }
 
     pub fn push(&mut self, kind: Kind, manifest: Manifest) {

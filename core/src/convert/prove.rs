@@ -8,8 +8,8 @@
 use crate::analysis::Analysis;
 use crate::compare::{compare, CompareOptions, Difference, Side};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{lower, lower::LowerOptions};
-use crate::model::Document;
+use crate::ir::{lower, lower::LowerOptions, Lowered};
+use crate::model::{Document, Manifest};
 
 /// How many differing flows a proof explains.
 const EXPLAINED: usize = 20;
@@ -49,6 +49,14 @@ pub fn prove(source: &Analysis, output: &Analysis, origins: &[usize], diagnostic
         generate: true,
         max_explained: EXPLAINED,
     };
+    let services = services(source);
+    let relowered;
+    let output_lowered = if services.is_empty() {
+        &output.lowered
+    } else {
+        relowered = lower_with(&output.parsed.documents, &services, output);
+        &relowered
+    };
     let whole = compare(
         &workloads,
         Side {
@@ -57,7 +65,7 @@ pub fn prove(source: &Analysis, output: &Analysis, origins: &[usize], diagnostic
         },
         Side {
             profile: &output.profile,
-            lowered: &output.lowered,
+            lowered: output_lowered,
         },
         &options,
     );
@@ -67,6 +75,7 @@ pub fn prove(source: &Analysis, output: &Analysis, origins: &[usize], diagnostic
             output,
             origins,
             &workloads,
+            &services,
             &whole.differences,
             whole.differing,
             diagnostics,
@@ -82,11 +91,37 @@ pub fn prove(source: &Analysis, output: &Analysis, origins: &[usize], diagnostic
     }
 }
 
+/// The input's Services. The output is applied to the same cluster as the
+/// input, so its `toServices` peers stand for the same Services' pods
+/// (§2.8); the output's own text has no Service to resolve them against.
+fn services(source: &Analysis) -> Vec<Document> {
+    source
+        .parsed
+        .documents
+        .iter()
+        .filter(|d| matches!(d.manifest, Manifest::Service(_)))
+        .cloned()
+        .collect()
+}
+
+/// `policies` lowered under `analysis`'s profile and check, with `services` to resolve `toServices`.
+fn lower_with(policies: &[Document], services: &[Document], analysis: &Analysis) -> Lowered {
+    let documents: Vec<Document> = policies.iter().chain(services).cloned().collect();
+    lower(
+        &documents,
+        &analysis.parsed.diagnostics,
+        &analysis.profile,
+        LowerOptions::default(),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 fn blame(
     source: &Analysis,
     output: &Analysis,
     origins: &[usize],
     workloads: &[Document],
+    services: &[Document],
     differences: &[Difference],
     differing: u64,
     diagnostics: &mut Vec<Diagnostic>,
@@ -111,18 +146,8 @@ fn blame(
             .filter(|(_, origin)| **origin == document.index)
             .map(|(d, _)| d.clone())
             .collect();
-        let old = lower(
-            std::slice::from_ref(*document),
-            &source.parsed.diagnostics,
-            &source.profile,
-            LowerOptions::default(),
-        );
-        let new = lower(
-            &mine,
-            &output.parsed.diagnostics,
-            &output.profile,
-            LowerOptions::default(),
-        );
+        let old = lower_with(std::slice::from_ref(*document), services, source);
+        let new = lower_with(&mine, services, output);
         let alone = compare(
             workloads,
             Side {

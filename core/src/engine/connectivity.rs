@@ -258,12 +258,7 @@ impl Engine<'_> {
                 }
                 let row = with_nodes
                     .entry(self.node_pair_key(&classes, &endpoints, i, j))
-                    .or_insert_with(|| {
-                        flows
-                            .iter()
-                            .map(|flow| self.pair_allowed(&classes, &endpoints[i], a, &endpoints[j], b, flow, false))
-                            .collect()
-                    });
+                    .or_insert_with(|| self.pair_row(&classes, &endpoints[i], a, &endpoints[j], b, &flows));
                 allowed[cell..cell + p].copy_from_slice(row);
             }
         }
@@ -466,6 +461,43 @@ impl Engine<'_> {
         rows.rows.push(row);
         rows.index.insert(key, id);
         id
+    }
+
+    /// [`Engine::pair_allowed`] (without the table) for each of `flows`.
+    /// Whether the other side is an entry's peer does not depend on the
+    /// flow, so it is decided once per selecting entry, not once per flow:
+    /// for a node that is the identity built from its labels (§2.13), which
+    /// is what pairs with a node side spend most of their time on.
+    pub(crate) fn pair_row(
+        &self,
+        classes: &Classes,
+        src: &Endpoint,
+        a: usize,
+        dst: &Endpoint,
+        b: usize,
+        flows: &[Flow],
+    ) -> Vec<bool> {
+        let peers = |selecting: &[usize], at: &Endpoint, other: &Endpoint| -> Vec<(usize, bool)> {
+            selecting
+                .iter()
+                .map(|&i| (i, self.l3_matches(&self.lowered.entries[i].l3, at, other)))
+                .collect()
+        };
+        let (egress_selecting, ingress_selecting) = (&classes.selecting[a][1], &classes.selecting[b][0]);
+        let (egress_peers, ingress_peers) = (peers(egress_selecting, src, dst), peers(ingress_selecting, dst, src));
+        let look = |list: &[(usize, bool)], i: usize| list.iter().any(|&(k, matched)| k == i && matched);
+        let egress_l3 = |i: usize| look(&egress_peers, i);
+        let ingress_l3 = |i: usize| look(&ingress_peers, i);
+        flows
+            .iter()
+            .map(|flow| {
+                self.decide_with(src, Direction::Egress, dst, flow, egress_selecting, &egress_l3)
+                    .allowed
+                    && self
+                        .decide_with(dst, Direction::Ingress, src, flow, ingress_selecting, &ingress_l3)
+                        .allowed
+            })
+            .collect()
     }
 
     /// Egress at `src` (of class `a`), then ingress at `dst` (of class `b`).

@@ -257,12 +257,18 @@ impl<'a> Engine<'a> {
             };
             let mut labels = vec![Label::new(Source::Reserved, reserved, "")];
             if self.profile.node_selector_labels {
-                if let Some(node) = self
-                    .cluster
-                    .endpoints
-                    .iter()
-                    .find(|e| e.kind == EndpointKind::Node && e.node == other.node)
-                {
+                // A node is its own node endpoint; only a host-network pod
+                // needs its node looked up (this runs for every node pair of
+                // a matrix or a proof, so no search where none is needed).
+                let node = if other.kind == EndpointKind::Node {
+                    Some(other)
+                } else {
+                    self.cluster
+                        .endpoints
+                        .iter()
+                        .find(|e| e.kind == EndpointKind::Node && e.node == other.node)
+                };
+                if let Some(node) = node {
                     labels.extend(node.labels.iter().cloned());
                 }
                 labels.push(Label::new(
@@ -291,6 +297,14 @@ impl<'a> Engine<'a> {
                 s.is_wildcard() || (other.is_pod() && s.matches(&other.labels))
             }
             Peer::Selector(s) => s.matches(&self.identity(at, other)),
+            // A destination known only by its DNS name (a `toFQDNs` peer's):
+            // its addresses are world addresses, of either family, that no
+            // narrower CIDR names; only a zero-length prefix (the family's
+            // `reserved:world-ipv4/-ipv6`, §3.6) covers them, as the `world`
+            // entity (both families, §2.11) does.
+            Peer::Cidr { cidr, .. } if other.kind == EndpointKind::External && other.ips.is_empty() => {
+                other.dns_name.is_some() && cidr.prefix_len() == 0
+            }
             Peer::Cidr { cidr, except } => {
                 let applies = match other.kind {
                     EndpointKind::External => true,

@@ -163,7 +163,7 @@ fn list<T: std::fmt::Debug + Clone + 'static>(
     ]
 }
 
-fn selector() -> impl Strategy<Value = SelGen> {
+pub fn selector() -> impl Strategy<Value = SelGen> {
     let expression = (0usize..8, 0u8..4, prop::collection::vec(0usize..8, 1..=2));
     prop_oneof![
         1 => (0u8..3).prop_map(|style| SelGen { labels: vec![], expressions: vec![], style }),
@@ -231,7 +231,7 @@ fn policy() -> impl Strategy<Value = PolicyGen> {
         })
 }
 
-fn pod() -> impl Strategy<Value = PodGen> {
+pub fn pod() -> impl Strategy<Value = PodGen> {
     (
         0usize..4,
         prop::collection::vec((0usize..4, 0usize..3), 0..=3),
@@ -277,11 +277,11 @@ pub struct Rendered {
     pub flows: Vec<Flow>,
 }
 
-fn q(s: &str) -> String {
+pub fn q(s: &str) -> String {
     format!("\"{s}\"")
 }
 
-fn render_selector(s: &SelGen, keys: &[(&str, &[&str])]) -> String {
+pub fn render_selector(s: &SelGen, keys: &[(&str, &[&str])]) -> String {
     let mut labels = BTreeMap::new();
     for (k, v) in &s.labels {
         let (key, values) = keys[k % keys.len()];
@@ -321,7 +321,7 @@ fn render_selector(s: &SelGen, keys: &[(&str, &[&str])]) -> String {
 }
 
 /// Prefixes an ipBlock may use, built around the scenario's addresses.
-fn cidr_menu(pod_ips: &[String], node_ips: &[String], externals: &[IpAddr]) -> Vec<String> {
+pub fn cidr_menu(pod_ips: &[String], node_ips: &[String], externals: &[IpAddr]) -> Vec<String> {
     let mut menu: Vec<String> = [
         "0.0.0.0/0",
         "10.0.0.0/8",
@@ -360,97 +360,14 @@ impl Scenario {
 
     pub fn render(&self) -> Rendered {
         let mut y = String::new();
+        let no_node_labels = vec![Vec::new(); self.nodes];
+        let Workloads {
+            pod_ips,
+            node_ips,
+            port_table,
+        } = render_workloads(&mut y, &self.namespaces, &no_node_labels, &self.pods);
         let namespaces = &NAMESPACES[..self.namespaces.len()];
         let ns = |i: usize| namespaces[i % namespaces.len()];
-        for (i, labels) in self.namespaces.iter().enumerate() {
-            let mut map = BTreeMap::new();
-            for (k, v) in labels {
-                let (key, values) = NS_KEYS[k % 2];
-                map.entry(key).or_insert(values[v % values.len()]);
-            }
-            let _ = writeln!(
-                y,
-                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}",
-                namespaces[i]
-            );
-            if !map.is_empty() {
-                let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
-                let _ = writeln!(y, "  labels: {{{}}}", pairs.join(", "));
-            }
-            y.push_str("---\n");
-        }
-        let node_ips: Vec<String> = (0..self.nodes).map(|j| format!("10.224.{j}.4")).collect();
-        for (j, ip) in node_ips.iter().enumerate() {
-            let _ = writeln!(
-                y,
-                "apiVersion: v1\nkind: Node\nmetadata: {{name: n{j}}}\nstatus: {{addresses: [{{type: InternalIP, address: {ip}}}]}}\n---"
-            );
-        }
-        let mut pod_ips = Vec::new();
-        let mut port_table: Vec<(Option<&str>, u16, Proto)> = Vec::new();
-        for (i, p) in self.pods.iter().enumerate() {
-            let node = if self.nodes == 0 {
-                None
-            } else {
-                p.node.map(|n| n % self.nodes)
-            };
-            let host_network = p.host_network && node.is_some();
-            let ip = if host_network {
-                node.map(|n| node_ips[n].clone())
-            } else if p.has_ip {
-                let ip = format!("10.244.{}.{}", p.subnet % 4, 10 + i);
-                pod_ips.push(ip.clone());
-                Some(ip)
-            } else {
-                None
-            };
-            let _ = writeln!(
-                y,
-                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}{}",
-                namespace_line(ns(p.ns), i)
-            );
-            let mut labels = BTreeMap::new();
-            for (k, v) in &p.labels {
-                let (key, values) = POD_KEYS[k % POD_KEYS.len()];
-                labels.entry(key).or_insert(values[v % values.len()]);
-            }
-            if !labels.is_empty() {
-                let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
-                let _ = writeln!(y, "  labels: {{{}}}", pairs.join(", "));
-            }
-            y.push_str("spec:\n");
-            if let Some(n) = node {
-                let _ = writeln!(y, "  nodeName: n{n}");
-            }
-            if host_network {
-                y.push_str("  hostNetwork: true\n");
-            }
-            y.push_str("  containers:\n  - name: c\n    image: x\n");
-            // Host-network pods get no container ports: what a named port
-            // means on them is not documented anywhere.
-            let mut names = BTreeSet::new();
-            let mut numbers = BTreeSet::new();
-            let mut ports = Vec::new();
-            for &c in p.ports.iter().filter(|_| !host_network) {
-                let (name, number, proto) = CONTAINER_PORTS[c];
-                if name.is_some_and(|n| !names.insert(n)) || !numbers.insert((number, proto)) {
-                    continue;
-                }
-                ports.push((name, number, proto));
-            }
-            if !ports.is_empty() {
-                y.push_str("    ports:\n");
-                for (name, number, proto) in &ports {
-                    let name = name.map_or(String::new(), |n| format!("name: {n}, "));
-                    let _ = writeln!(y, "    - {{{name}containerPort: {number}, protocol: {}}}", proto.name());
-                }
-            }
-            port_table.extend(ports);
-            if let Some(ip) = ip {
-                let _ = writeln!(y, "status: {{podIP: {ip}}}");
-            }
-            y.push_str("---\n");
-        }
         let mut externals: Vec<IpAddr> = self.externals.iter().map(|e| EXTERNALS[*e].parse().unwrap()).collect();
         externals.sort();
         externals.dedup();
@@ -528,8 +445,133 @@ impl Scenario {
     }
 }
 
+/// Node label keys a node selector may use, and their values.
+pub const NODE_KEYS: [(&str, &[&str]); 2] = [("pool", &["a", "b"]), ("zone", &["z1", "z2"])];
+
+/// What rendering the workloads decided.
+pub struct Workloads {
+    pub pod_ips: Vec<String>,
+    pub node_ips: Vec<String>,
+    /// Container ports given to some pod: (name, number, protocol).
+    pub port_table: Vec<(Option<&'static str>, u16, Proto)>,
+}
+
+/// Namespaces (labels from [`NS_KEYS`]), nodes `n0`.. (labels from
+/// [`NODE_KEYS`], one list per node) and pods, as manifests appended to `y`.
+pub fn render_workloads(
+    y: &mut String,
+    namespace_labels: &[Vec<(usize, usize)>],
+    node_labels: &[Vec<(usize, usize)>],
+    pods: &[PodGen],
+) -> Workloads {
+    let namespaces = &NAMESPACES[..namespace_labels.len()];
+    let ns = |i: usize| namespaces[i % namespaces.len()];
+    let nodes = node_labels.len();
+    for (i, labels) in namespace_labels.iter().enumerate() {
+        let mut map = BTreeMap::new();
+        for (k, v) in labels {
+            let (key, values) = NS_KEYS[k % 2];
+            map.entry(key).or_insert(values[v % values.len()]);
+        }
+        let _ = writeln!(
+            y,
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}",
+            namespaces[i]
+        );
+        if !map.is_empty() {
+            let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
+            let _ = writeln!(y, "  labels: {{{}}}", pairs.join(", "));
+        }
+        y.push_str("---\n");
+    }
+    let node_ips: Vec<String> = (0..nodes).map(|j| format!("10.224.{j}.4")).collect();
+    for (j, ip) in node_ips.iter().enumerate() {
+        let mut map = BTreeMap::new();
+        for (k, v) in &node_labels[j] {
+            let (key, values) = NODE_KEYS[k % NODE_KEYS.len()];
+            map.entry(key).or_insert(values[v % values.len()]);
+        }
+        let labels = if map.is_empty() {
+            String::new()
+        } else {
+            let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
+            format!(", labels: {{{}}}", pairs.join(", "))
+        };
+        let _ = writeln!(
+                y,
+                "apiVersion: v1\nkind: Node\nmetadata: {{name: n{j}{labels}}}\nstatus: {{addresses: [{{type: InternalIP, address: {ip}}}]}}\n---"
+            );
+    }
+    let mut pod_ips = Vec::new();
+    let mut port_table: Vec<(Option<&'static str>, u16, Proto)> = Vec::new();
+    for (i, p) in pods.iter().enumerate() {
+        let node = if nodes == 0 { None } else { p.node.map(|n| n % nodes) };
+        let host_network = p.host_network && node.is_some();
+        let ip = if host_network {
+            node.map(|n| node_ips[n].clone())
+        } else if p.has_ip {
+            let ip = format!("10.244.{}.{}", p.subnet % 4, 10 + i);
+            pod_ips.push(ip.clone());
+            Some(ip)
+        } else {
+            None
+        };
+        let _ = writeln!(
+            y,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}{}",
+            namespace_line(ns(p.ns), i)
+        );
+        let mut labels = BTreeMap::new();
+        for (k, v) in &p.labels {
+            let (key, values) = POD_KEYS[k % POD_KEYS.len()];
+            labels.entry(key).or_insert(values[v % values.len()]);
+        }
+        if !labels.is_empty() {
+            let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
+            let _ = writeln!(y, "  labels: {{{}}}", pairs.join(", "));
+        }
+        y.push_str("spec:\n");
+        if let Some(n) = node {
+            let _ = writeln!(y, "  nodeName: n{n}");
+        }
+        if host_network {
+            y.push_str("  hostNetwork: true\n");
+        }
+        y.push_str("  containers:\n  - name: c\n    image: x\n");
+        // Host-network pods get no container ports: what a named port
+        // means on them is not documented anywhere.
+        let mut names = BTreeSet::new();
+        let mut numbers = BTreeSet::new();
+        let mut ports = Vec::new();
+        for &c in p.ports.iter().filter(|_| !host_network) {
+            let (name, number, proto) = CONTAINER_PORTS[c];
+            if name.is_some_and(|n| !names.insert(n)) || !numbers.insert((number, proto)) {
+                continue;
+            }
+            ports.push((name, number, proto));
+        }
+        if !ports.is_empty() {
+            y.push_str("    ports:\n");
+            for (name, number, proto) in &ports {
+                let name = name.map_or(String::new(), |n| format!("name: {n}, "));
+                let _ = writeln!(y, "    - {{{name}containerPort: {number}, protocol: {}}}", proto.name());
+            }
+        }
+        port_table.extend(ports);
+        if let Some(ip) = ip {
+            let _ = writeln!(y, "status: {{podIP: {ip}}}");
+        }
+        y.push_str("---\n");
+    }
+    Workloads {
+        pod_ips,
+        node_ips,
+        port_table,
+    }
+}
+
 /// `\n  namespace: NS`, left out for every other object in `default`.
-fn namespace_line(ns: &str, i: usize) -> String {
+pub fn namespace_line(ns: &str, i: usize) -> String {
     if ns == "default" && i.is_multiple_of(2) {
         String::new()
     } else {

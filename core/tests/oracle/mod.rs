@@ -2,5 +2,6 @@
 //! evaluator written from the Kubernetes documentation, and a generator of
 //! small random clusters.
 
+pub mod cilium_generate;
 pub mod generate;
 pub mod reference;
