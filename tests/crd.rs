@@ -996,8 +996,8 @@ spec:
             ..ConvertOptions::default()
         };
         let c = convert(input, &options);
-        assert!(!c.output.is_empty(), "nothing converted to {}", target.as_str());
-        for document in &c.output {
+        assert!(!c.output().is_empty(), "nothing converted to {}", target.as_str());
+        for document in c.output() {
             let text = netpolkit::emit::emit(&[document], netpolkit::emit::Format::Yaml);
             for release in releases() {
                 let verdict = judge_yaml(release, &text);

@@ -388,7 +388,7 @@ spec:
         proof.differences
     );
     let namespaces: Vec<_> = c
-        .output
+        .output()
         .iter()
         .map(|d| {
             d.manifest
@@ -412,7 +412,7 @@ spec:
     let d = c.diagnostics.iter().find(|d| d.code == Code::NeedsNamespace).unwrap();
     assert!(d.hint.as_deref().unwrap().contains("--namespace"));
     assert!(c.has_errors());
-    assert!(c.output.is_empty());
+    assert!(c.output().is_empty());
     // `--namespace` places it.
     let c = convert(
         alone,
@@ -422,7 +422,7 @@ spec:
             ..ConvertOptions::default()
         },
     );
-    assert_eq!(c.output.len(), 2);
+    assert_eq!(c.output().len(), 2);
 }
 
 /// A host policy has no namespaced form: reported, never dropped silently.
@@ -440,7 +440,7 @@ fn host_policies_stay_clusterwide() {
     );
     let d = c.diagnostics.iter().find(|d| d.code == Code::NoEquivalent).unwrap();
     assert_eq!(d.path, "spec.nodeSelector");
-    assert!(c.output.is_empty());
+    assert!(c.output().is_empty());
     // Strict makes the loss an error.
     let strict = convert(
         text,
@@ -465,7 +465,7 @@ fn copies_refuses_and_keeps_names_unique() {
                 spec: {endpointSelector: {}, ingress: [{}]}\n---\napiVersion: networking.k8s.io/v1\n\
                 kind: NetworkPolicy\nmetadata: {name: bad}\nspec: {podSelecter: {}}\n";
     let c = to(Target::Ccnp, text);
-    let names: Vec<_> = c.output.iter().map(|d| d.name().unwrap_or("").to_owned()).collect();
+    let names: Vec<_> = c.output().iter().map(|d| d.name().unwrap_or("").to_owned()).collect();
     assert_eq!(names, ["default-x-q", "default-x-q-2", "keep"]);
     let refused = c
         .diagnostics
@@ -525,7 +525,7 @@ fn read_back(c: &Conversion) -> Result<(), String> {
             again.parsed.diagnostics, c.text
         ));
     }
-    if again.parsed.documents.len() != c.output.len() || entries(&again.lowered) != entries(&c.checked.lowered) {
+    if again.parsed.documents.len() != c.output().len() || entries(&again.lowered) != entries(&c.checked.lowered) {
         return Err(format!(
             "the output read back lowers differently from the output as built:\n{:#?}\n{:#?}\n{}",
             entries(&again.lowered),
@@ -735,7 +735,7 @@ fn every_file_reads_back_as_built() {
                 },
             );
             // With diagnostics the output was read from its text already.
-            if c.output.is_empty() || !c.checked.parsed.diagnostics.is_empty() {
+            if c.output().is_empty() || !c.checked.parsed.diagnostics.is_empty() {
                 continue;
             }
             checked += 1;

@@ -434,7 +434,7 @@ specs:
   - fromEndpoints: [{matchLabels: {app: api}}]
 "#;
     let c = to(Target::Knp, &with_workloads(cnp));
-    let names: Vec<_> = c.output.iter().map(|d| d.name().unwrap_or("").to_owned()).collect();
+    let names: Vec<_> = c.output().iter().map(|d| d.name().unwrap_or("").to_owned()).collect();
     assert_eq!(names, ["multi-0", "multi-1", "multi-2"]);
     for (i, provenance) in [
         "CiliumNetworkPolicy shop/multi",
@@ -444,7 +444,7 @@ specs:
     .iter()
     .enumerate()
     {
-        let meta = c.output[i].manifest.metadata().unwrap();
+        let meta = c.output()[i].manifest.metadata().unwrap();
         assert_eq!(meta.annotation("netpolkit.dev/converted-from"), Some(*provenance));
     }
     assert!(body(&c).contains(
@@ -806,7 +806,7 @@ spec:
 "#;
     let c = to(Target::Knp, &with_workloads(ccnp));
     let namespaces: Vec<_> = c
-        .output
+        .output()
         .iter()
         .map(|d| {
             d.manifest
@@ -861,7 +861,7 @@ spec:
         .unwrap();
     assert_eq!(d.severity, Severity::Error);
     assert!(d.hint.as_deref().unwrap_or("").contains("--namespace"));
-    assert!(alone.output.is_empty() && alone.has_errors());
+    assert!(alone.output().is_empty() && alone.has_errors());
 
     let placed = convert(
         ccnp,
@@ -870,7 +870,7 @@ spec:
             ..options(Target::Knp)
         },
     );
-    assert_eq!(placed.output.len(), 2);
+    assert_eq!(placed.output().len(), 2);
     assert_valid(&placed);
 }
 
@@ -889,7 +889,7 @@ spec:
   - fromEndpoints: [{}]
 "#;
     let c = to(Target::Knp, &with_workloads(ccnp));
-    assert_eq!(c.output.len(), 3);
+    assert_eq!(c.output().len(), 3);
     assert!(
         body(&c).ends_with(
             "  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n  ingress:\n  - from:\n    \
@@ -973,7 +973,7 @@ specs:
   - fromEntities: [remote-node]
 "#;
     let c = to(Target::Knp, &with_workloads(ccnp));
-    assert!(c.output.is_empty(), "{}", c.text);
+    assert!(c.output().is_empty(), "{}", c.text);
     for path in ["specs[0].nodeSelector", "specs[1].endpointSelector"] {
         assert!(
             found(&c).contains(&(Code::NoEquivalent, path.to_owned())),
@@ -1543,7 +1543,7 @@ spec:
             ..options(Target::Cnp)
         },
     );
-    assert_eq!(placed.output.len(), 2);
+    assert_eq!(placed.output().len(), 2);
     assert_eq!(
         differing(&placed),
         [
@@ -1553,7 +1553,7 @@ spec:
     );
     // Without namespaces in the input: an error saying what to do.
     let alone = to(Target::Cnp, policy);
-    assert!(alone.output.is_empty());
+    assert!(alone.output().is_empty());
     assert!(found(&alone).contains(&(Code::NeedsNamespace, String::new())));
     assert!(alone.has_errors());
 }
@@ -1691,7 +1691,7 @@ spec:
     for target in [Target::Cnp, Target::Knp] {
         let c = to_namespaces(target, &with_workloads(ccnp), "ops");
         assert_valid(&c);
-        assert!(c.output.is_empty(), "{}", c.text);
+        assert!(c.output().is_empty(), "{}", c.text);
         assert_eq!(
             found(&c),
             expect(&[(Code::NoEquivalent, "spec.endpointSelector")]),
@@ -1707,7 +1707,7 @@ spec:
         // With shop among the namespaces: exact, and nothing for ops.
         let c = to_namespaces(target, &with_workloads(ccnp), "ops,shop");
         assert_valid(&c);
-        assert_eq!(c.output.len(), 1, "{}", c.text);
+        assert_eq!(c.output().len(), 1, "{}", c.text);
         assert!(
             found(&c).iter().all(|(code, _)| *code == Code::ConversionNote),
             "{:?}",
@@ -1737,7 +1737,7 @@ spec:
 "#;
     let c = to_namespaces(Target::Cnp, &with_workloads(kcnp), "ops");
     assert_valid(&c);
-    assert!(c.output.is_empty(), "{}", c.text);
+    assert!(c.output().is_empty(), "{}", c.text);
     assert!(
         found(&c).contains(&(Code::NoEquivalent, "spec.subject".to_owned())),
         "{:?}",
@@ -2010,7 +2010,7 @@ fn every_file_converts_and_exact_conversions_keep_every_flow() {
             let refused = c.diagnostics.iter().any(|d| d.severity == Severity::Error);
             // What the conversion itself reports lost (the proof's verdict is checked next).
             let lost = c.diagnostics.iter().any(|d| d.code == Code::NoEquivalent);
-            if lost || refused || c.output.is_empty() {
+            if lost || refused || c.output().is_empty() {
                 continue;
             }
             let differences = differing(&c);

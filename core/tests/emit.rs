@@ -204,7 +204,7 @@ fn trees(text: &str) -> Vec<Vec<Out>> {
             ..ConvertOptions::default()
         };
         let conversion = convert::convert(text, &options);
-        all.push(conversion.output.iter().filter_map(emit::document).collect());
+        all.push(conversion.output().iter().filter_map(emit::document).collect());
     }
     all.retain(|docs| !docs.is_empty());
     all

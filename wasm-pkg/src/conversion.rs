@@ -135,8 +135,6 @@ impl ConvertResult {
         let netpolkit::convert::Conversion {
             source,
             diagnostics,
-            // The documents of `text`; JavaScript gets the text.
-            output: _,
             text,
             checked,
             proof,

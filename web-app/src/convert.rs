@@ -286,7 +286,7 @@ pub fn convert_panel(props: &Props) -> Html {
     };
 
     let policies = converted.checked.report.documents.iter().filter(|d| d.policy).count();
-    let written = conversion.output.len();
+    let written = conversion.output().len();
     let output_marks = text::marks(&converted.output_diagnostics);
     let segments = text::segments(&conversion.text, &output_marks, None);
     let (state, words) = proof_badge(conversion.proof.as_ref());

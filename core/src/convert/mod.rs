@@ -105,8 +105,6 @@ pub struct Conversion {
     pub source: Analysis,
     /// What was lost or noted, at the source's locations (sorted).
     pub diagnostics: Vec<Diagnostic>,
-    /// The output manifests, in input order.
-    pub output: Vec<Document>,
     /// The output as text.
     pub text: String,
     /// The output, validated (diagnostics, if any, point into `text`);
@@ -117,6 +115,11 @@ pub struct Conversion {
 }
 
 impl Conversion {
+    /// The output manifests, in input order (the documents `checked` holds).
+    pub fn output(&self) -> &[Document] {
+        &self.checked.parsed.documents
+    }
+
     /// Whether anything was lost: a construct without equivalent, or flows that differ.
     pub fn is_lossy(&self) -> bool {
         self.diagnostics
@@ -299,7 +302,7 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
     names::disambiguate(&mut output);
     let refs: Vec<&Document> = output.iter().collect();
     let text_out = emit::emit(&refs, options.format);
-    let checked = check_output(&output, &text_out, &analysis_options, options.prove);
+    let checked = check_output(output, &text_out, &analysis_options, options.prove);
     let proof = options
         .prove
         .then(|| prove::prove(&source, &checked, &origins, &mut diagnostics));
@@ -314,7 +317,6 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
     Conversion {
         source,
         diagnostics,
-        output,
         text: text_out,
         checked,
         proof,
@@ -326,10 +328,10 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
 /// Only when the validator objects is the text read, so that its
 /// diagnostics point into it; the property tests check that reading the
 /// text back gives the same entries.
-fn check_output(output: &[Document], text: &str, options: &AnalyzeOptions, lower: bool) -> Analysis {
+fn check_output(output: Vec<Document>, text: &str, options: &AnalyzeOptions, lower: bool) -> Analysis {
     let mut built = Analysis::unlowered(
         Parsed {
-            documents: output.to_vec(),
+            documents: output,
             diagnostics: Vec::new(),
         },
         options,
