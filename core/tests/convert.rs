@@ -703,24 +703,7 @@ fn cnp_ccnp_cnp_round_trip_is_equivalent_on_random_policy_sets() {
 /// text reads back as.
 #[test]
 fn every_file_reads_back_as_built() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    let mut walk = vec![
-        root.join("tests/scenarios"),
-        root.join("tests/vectors"),
-        root.join("../examples"),
-        root.join("../../shared/corpus"),
-    ];
-    while let Some(dir) = walk.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                files.push(path);
-            }
-        }
-    }
+    let files = oracle::every_manifest_file();
     assert!(files.len() > 100, "only {} files", files.len());
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -1956,25 +1956,7 @@ spec:
 /// workloads changes.
 #[test]
 fn every_file_converts_and_exact_conversions_keep_every_flow() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    let mut walk = vec![
-        root.join("tests/scenarios"),
-        root.join("tests/vectors"),
-        root.join("../examples"),
-        root.join("../../shared/corpus"),
-    ];
-    while let Some(dir) = walk.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = oracle::every_manifest_file();
     assert!(files.len() > 100, "only {} files", files.len());
     let mut failures = Vec::new();
     let mut exact = 0;

@@ -68,6 +68,7 @@
 //! Run: `cargo test -p netpolkit --test upstream_oracle -- --nocapture`;
 //! `ORACLE_CASES=5000` runs more cases, `ORACLE_SEED=n` another seed.
 
+#[allow(dead_code)]
 mod oracle;
 
 use std::cell::RefCell;
