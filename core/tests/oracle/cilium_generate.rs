@@ -24,10 +24,9 @@ use std::fmt::Write;
 use proptest::prelude::*;
 
 use super::generate::{
-    cidr_menu, namespace_line, pod, q, render_workloads, PodGen, Workloads, NAMESPACES, NODE_KEYS, NS_KEYS, NUMBERS,
-    POD_KEYS, PORT_NAMES, RANGES,
+    cidr_menu, cidr_rule, namespace_line, pod, q, render_workloads, PodGen, Workloads, NAMESPACES, NODE_KEYS, NS_KEYS,
+    NUMBERS, POD_KEYS, PORT_NAMES, RANGES,
 };
-use super::reference::Cidr;
 
 /// What kind of policies a scenario holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1122,27 +1121,6 @@ fn render_port(protocol: u8, p: &PortGen) -> String {
         _ => parts.push("protocol: ANY".to_owned()),
     }
     format!("{{{}}}", parts.join(", "))
-}
-
-fn cidr_rule(menu: &[String], c: usize, except: &Option<Vec<usize>>) -> String {
-    let cidr = &menu[c % menu.len()];
-    let outer = Cidr::parse(cidr).expect("menu cidr");
-    let inside: Vec<&String> = menu
-        .iter()
-        .filter(|m| outer.strictly_contains(&Cidr::parse(m).expect("menu cidr")))
-        .collect();
-    match except {
-        None => format!("{{cidr: {cidr}}}"),
-        Some(picks) => {
-            let chosen: BTreeSet<&str> = if inside.is_empty() {
-                BTreeSet::new()
-            } else {
-                picks.iter().map(|p| inside[p % inside.len()].as_str()).collect()
-            };
-            let chosen: Vec<&str> = chosen.into_iter().collect();
-            format!("{{cidr: {cidr}, except: [{}]}}", chosen.join(", "))
-        }
-    }
 }
 
 fn render_kcnp(y: &mut String, i: usize, p: &KcnpGen, menu: &[String]) {

@@ -588,25 +588,29 @@ fn render_peer(peer: &PeerGen, menu: &[String], pod_keys: &[(&str, &[&str])]) ->
             render_selector(n, &NS_KEYS),
             render_selector(p, pod_keys)
         ),
-        PeerGen::IpBlock(c, except) => {
-            let cidr = &menu[c % menu.len()];
-            let outer = Cidr::parse(cidr).expect("menu cidr");
-            let inside: Vec<&String> = menu
-                .iter()
-                .filter(|m| outer.strictly_contains(&Cidr::parse(m).expect("menu cidr")))
-                .collect();
-            match except {
-                None => format!("- ipBlock: {{cidr: {cidr}}}"),
-                Some(picks) => {
-                    let chosen: BTreeSet<&str> = if inside.is_empty() {
-                        BTreeSet::new()
-                    } else {
-                        picks.iter().map(|p| inside[p % inside.len()].as_str()).collect()
-                    };
-                    let chosen: Vec<&str> = chosen.into_iter().collect();
-                    format!("- ipBlock: {{cidr: {cidr}, except: [{}]}}", chosen.join(", "))
-                }
-            }
+        PeerGen::IpBlock(c, except) => format!("- ipBlock: {}", cidr_rule(menu, *c, except)),
+    }
+}
+
+/// `{cidr: X, except: [...]}`: the `c`-th CIDR of `menu`, with the picked
+/// CIDRs of the menu strictly inside it as exceptions (none when none is).
+pub fn cidr_rule(menu: &[String], c: usize, except: &Option<Vec<usize>>) -> String {
+    let cidr = &menu[c % menu.len()];
+    let outer = Cidr::parse(cidr).expect("menu cidr");
+    let inside: Vec<&String> = menu
+        .iter()
+        .filter(|m| outer.strictly_contains(&Cidr::parse(m).expect("menu cidr")))
+        .collect();
+    match except {
+        None => format!("{{cidr: {cidr}}}"),
+        Some(picks) => {
+            let chosen: BTreeSet<&str> = if inside.is_empty() {
+                BTreeSet::new()
+            } else {
+                picks.iter().map(|p| inside[p % inside.len()].as_str()).collect()
+            };
+            let chosen: Vec<&str> = chosen.into_iter().collect();
+            format!("{{cidr: {cidr}, except: [{}]}}", chosen.join(", "))
         }
     }
 }
