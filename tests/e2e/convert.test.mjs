@@ -13,54 +13,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { assertClean, distDir, launch, lineColumn, openEditor, selection, serve } from './helpers.mjs';
-
-const KNP = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: web
-  namespace: shop
-spec:
-  podSelector:
-    matchLabels:
-      app: web
-  ingress:
-  - {}
-  - ports:
-    - port: 80
-`;
-
-/** Two pods, and a CNP whose egressDeny (line 23) NetworkPolicy cannot express. */
-const CNP_EGRESS_DENY = `apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec: {containers: [{name: web, image: nginx}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db, namespace: shop, labels: {app: db}}
-spec: {containers: [{name: db, image: postgres, ports: [{containerPort: 5432}]}]}
----
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata:
-  name: web
-  namespace: shop
-spec:
-  endpointSelector:
-    matchLabels:
-      app: web
-  egress:
-  - toEndpoints:
-    - {}
-  egressDeny:
-  - toEndpoints:
-    - matchLabels:
-        app: db
-    toPorts:
-    - ports:
-      - port: "5432"
-        protocol: TCP
-`;
+// The npm tests' inputs (plain data, no dependencies).
+import { CNP_EGRESS_DENY, KNP_OPEN_INGRESS as KNP } from '../npm/fixtures.mjs';
 
 let server;
 let browser;
