@@ -3,6 +3,7 @@
 //! diagnostics and sets the exit code (0 clean, 1 errors, 2 usage).
 
 mod analysis;
+mod check;
 mod convert;
 mod diff;
 mod input;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use netpolkit::emit::Format;
-use netpolkit::{CiliumVersion, Options, Severity};
+use netpolkit::Severity;
 
 use input::Input;
 
@@ -30,16 +31,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Report every problem the API server or the Cilium agent would have with the policies.
+    /// Report every problem the API server or the Cilium agent would have with the policies, and the precedence
+    /// findings across them (shadowed, redundant or never-matching rules, default-deny surprises).
     Check {
         /// Files, directories (searched for .yaml, .yml and .json) or `-` for stdin.
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<String>,
         /// Output format.
+        #[arg(short, long, value_enum, default_value_t = check::CheckOutput::Text)]
+        output: check::CheckOutput,
+        /// Exit with 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Only validate each file; skip the precedence findings (NP5xx).
+        #[arg(long)]
+        no_findings: bool,
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
+    /// For each workload and direction: isolated or not, the policies selecting it, what they allow and deny.
+    Summary {
+        /// Policies and workloads: files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
         #[arg(short, long, value_enum, default_value_t = CheckOutput::Text)]
         output: CheckOutput,
         #[command(flatten)]
-        options: OptionArgs,
+        profile: analysis::ProfileArgs,
     },
     /// Explain whether one flow is allowed, and which rules decide it.
     Explain {
@@ -138,21 +156,6 @@ enum Command {
     },
 }
 
-#[derive(clap::Args)]
-struct OptionArgs {
-    /// The Cilium version whose rules apply (e.g. 1.19 or v1.19.5); default: the newest known.
-    #[arg(long, value_name = "VERSION")]
-    cilium_version: Option<CiliumVersion>,
-}
-
-impl OptionArgs {
-    fn options(&self) -> Options {
-        Options {
-            cilium_version: self.cilium_version.unwrap_or_default(),
-        }
-    }
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum CheckOutput {
     Text,
@@ -168,7 +171,28 @@ enum FmtOutput {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, output, options } => check(&paths, output, &options.options()),
+        Command::Check {
+            paths,
+            output,
+            deny_warnings,
+            no_findings,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => check::run(
+                inputs,
+                &check::Args {
+                    output,
+                    deny_warnings,
+                    no_findings,
+                    profile: &profile,
+                },
+            ),
+            Err(code) => code,
+        },
+        Command::Summary { paths, output, profile } => match read_inputs(&paths) {
+            Ok(inputs) => check::summary(&inputs, matches!(output, CheckOutput::Json), &profile),
+            Err(code) => code,
+        },
         Command::Fmt { paths, output } => fmt(&paths, output),
         Command::Explain {
             from,
@@ -248,37 +272,6 @@ fn read_inputs(paths: &[String]) -> Result<Vec<Input>, ExitCode> {
         eprintln!("netpolkit: {e}");
         ExitCode::from(2)
     })
-}
-
-fn check(paths: &[String], output: CheckOutput, options: &Options) -> ExitCode {
-    let inputs = match read_inputs(paths) {
-        Ok(inputs) => inputs,
-        Err(code) => return code,
-    };
-    let results: Vec<(Input, netpolkit::Parsed)> = inputs
-        .into_iter()
-        .map(|input| {
-            let parsed = netpolkit::check(&input.text, options);
-            (input, parsed)
-        })
-        .collect();
-    let errors = results
-        .iter()
-        .flat_map(|(_, p)| &p.diagnostics)
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let text = match output {
-        CheckOutput::Text => render::text(&results, render::color_wanted()),
-        CheckOutput::Json => render::json(&results),
-    };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(text.as_bytes());
-    if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
 }
 
 fn fmt(paths: &[String], output: FmtOutput) -> ExitCode {

@@ -82,4 +82,14 @@ impl Analysis {
     pub fn connectivity(&self, options: &ConnectivityOptions) -> Connectivity {
         self.engine().connectivity(options)
     }
+
+    /// Precedence and conflict findings (`NP5xx`) for the whole set.
+    pub fn findings(&self) -> Vec<crate::Diagnostic> {
+        crate::findings::find(self)
+    }
+
+    /// Per workload and direction: isolation, selecting policies, allows and denies.
+    pub fn summary(&self) -> Vec<crate::findings::WorkloadSummary> {
+        crate::findings::summarize(self)
+    }
 }

@@ -193,6 +193,46 @@ codes! {
     /// An exact conversion that is spelled differently (protocol ANY
     /// expanded, an entity written as a selector...): worth knowing, changes nothing.
     ConversionNote = ("NP404", "conversion-note", Info),
+
+    // --- NP5xx: precedence and conflicts across a policy set (§3) -------------
+    /// A rule another rule decides every flow of first, with the other verdict.
+    ShadowedRule = ("NP501", "shadowed-rule", Warning),
+    /// A rule another overrides on part of its flows (a deny cutting into an allow).
+    PartlyShadowedRule = ("NP502", "partly-shadowed-rule", Info),
+    /// An allow another allow at the same level already covers.
+    RedundantAllow = ("NP503", "redundant-allow", Info),
+    /// An L4-only allow on the same port makes an L7 rule allow everything (§3.3).
+    L7Neutralised = ("NP504", "l7-neutralised", Warning),
+    /// A clusterwide allow narrower than a namespaced one: it does not restrict it (§3.4).
+    ClusterwideNotOverride = ("NP505", "clusterwide-not-override", Warning),
+    /// ClusterNetworkPolicy rules at one priority and tier that overlap with different actions.
+    SamePriorityOverlap = ("NP506", "same-priority-overlap", Warning),
+    /// Where a ClusterNetworkPolicy Pass rule sends its flows.
+    PassChain = ("NP507", "pass-chain", Info),
+    /// An Admin-tier deny overriding a namespace policy's allow.
+    AdminDenyOverrides = ("NP508", "admin-deny-overrides", Info),
+    /// A Baseline rule whose flows an earlier tier always decides.
+    BaselineUnreached = ("NP509", "baseline-unreached", Warning),
+    /// A selector on a label Cilium leaves out of identities (§3.7).
+    FilteredLabel = ("NP510", "filtered-label", Warning),
+    /// A subject or peer that matches none of the workloads given.
+    SelectsNoWorkload = ("NP511", "selects-no-workload", Info),
+    /// A CIDR inside the cluster's pod, node or service ranges, which Cilium never matches (§3.6).
+    CidrInCluster = ("NP512", "cidr-in-cluster", Warning),
+    /// A clusterwide policy with an empty endpointSelector isolating every pod.
+    ClusterwideIsolation = ("NP513", "clusterwide-isolation", Warning),
+    /// Deny-only rules that switch default deny on (§3.1).
+    DenyEnablesDefaultDeny = ("NP514", "deny-enables-default-deny", Warning),
+    /// L7 rules with default deny off (§3.3).
+    L7WithoutDefaultDeny = ("NP515", "l7-without-default-deny", Warning),
+    /// `enableDefaultDeny` for a direction the rule has no rules for (§3.1).
+    DefaultDenyWithoutRules = ("NP516", "default-deny-without-rules", Warning),
+    /// policyTypes leaving out a direction the policy has rules for (§1.5).
+    PolicyTypesMismatch = ("NP517", "policy-types-mismatch", Warning),
+    /// Allowed at one end of a path, dropped at the other.
+    HalfOpenPath = ("NP518", "half-open-path", Warning),
+    /// Egress isolation that blocks DNS to kube-dns.
+    DnsBlocked = ("NP519", "dns-blocked", Warning),
 }
 
 impl Serialize for Code {

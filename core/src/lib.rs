@@ -23,6 +23,7 @@ pub mod convert;
 pub mod diagnostic;
 pub mod emit;
 pub mod engine;
+pub mod findings;
 pub mod ir;
 pub mod model;
 mod path;

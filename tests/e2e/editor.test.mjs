@@ -32,13 +32,14 @@ test('opens with the getting-started example and its deliberate typo', async () 
     assert.equal(value, (await example('getting-started')).replace(/\r\n/g, '\n'));
     assert.equal(await page.$eval('#example', (s) => s.value), 'getting-started');
 
+    // The typo, and a precedence finding: the namespace's egress isolation blocks DNS.
     const found = await diagnostics(page);
-    assert.equal(found.length, 1, JSON.stringify(found));
-    assert.equal(found[0].code, 'NP101');
-    assert.equal(found[0].line, 35);
-    assert.match(found[0].text, /unknown-field/);
-    assert.match(found[0].text, /did you mean/);
-    assert.match(await page.textContent('#summary'), /\b1 error\b/);
+    assert.deepEqual(found.map((d) => d.code), ['NP519', 'NP101'], JSON.stringify(found));
+    assert.equal(found[1].line, 35);
+    assert.match(found[1].text, /unknown-field/);
+    assert.match(found[1].text, /did you mean/);
+    assert.match(found[0].text, /kube-dns/);
+    assert.match(await page.textContent('#summary'), /\b1 error\b.*\b1 warning\b/);
 
     // The typo is underlined in the layer behind the text, and its line is marked in the gutter.
     assert.equal(await page.textContent('.highlight .mark.error'), 'podSelecter');
@@ -118,7 +119,8 @@ test('the example picker and the Cilium version both re-check', async () => {
     await page.selectOption('#example', 'online-boutique');
     assert.equal((await selection(page)).value, await example('online-boutique'));
     assert.match(await page.textContent('#summary'), /\b0 errors\b/);
-    assert.equal(await page.locator('#diagnostics .diag').count(), 0);
+    // Only a finding: cart's egress isolation leaves it without DNS.
+    assert.deepEqual((await diagnostics(page)).map((d) => d.code), ['NP519']);
     assert.ok((await page.locator('#documents li').count()) > 3, 'the documents of the example are listed');
     assert.equal(new URL(page.url()).hash, '#example=online-boutique');
 

@@ -13,6 +13,7 @@
 
 pub mod analysis;
 pub mod conversion;
+pub mod findings;
 pub mod types;
 
 use tsify::{Ts, Tsify};
@@ -100,6 +101,36 @@ pub fn explain(
     };
     let explanation = analysis.explain(&query).map_err(error)?;
     Ok(analysis::ExplainResult::from(explanation.report(&analysis.lowered, text)).into_ts()?)
+}
+
+/// How the policies of `text` combine (cilium-semantics §3): shadowed,
+/// redundant or never-matching rules, default-deny surprises, tiers, and,
+/// given workloads, half-open paths and blocked DNS; plus, per workload and
+/// direction, what applies. Throws only for malformed options.
+#[wasm_bindgen]
+pub fn analyze(
+    text: &str,
+    options: Option<Ts<analysis::AnalyzeOptions>>,
+) -> Result<Ts<findings::AnalyzeResult>, JsError> {
+    panic_hook();
+    let options: analysis::AnalyzeOptions = options_from(options)?;
+    let analysis = netpolkit::analyze(
+        text,
+        &netpolkit::AnalyzeOptions {
+            profile: options.settings().map_err(error)?,
+            ..Default::default()
+        },
+    );
+    let index = netpolkit::LineIndex::new(text);
+    let result = findings::AnalyzeResult {
+        findings: analysis
+            .findings()
+            .iter()
+            .map(|d| Diagnostic::from(d.locate(text, &index)))
+            .collect(),
+        summary: analysis.summary().into_iter().map(Into::into).collect(),
+    };
+    Ok(result.into_ts()?)
 }
 
 /// Which endpoints of the text (pods, controllers' pods, nodes, and the

@@ -76,7 +76,20 @@ impl Checked {
                 ..AnalyzeOptions::default()
             },
         );
-        let report = netpolkit::report(&text, &analysis.parsed);
+        let mut report = netpolkit::report(&text, &analysis.parsed);
+        // Precedence findings (NP5xx) join the validation diagnostics: the
+        // Problems tab lists them with the other rule of each conflict, and
+        // the editor underlines both ends of the one picked.
+        let index = netpolkit::LineIndex::new(&text);
+        for finding in analysis.findings() {
+            match finding.severity {
+                netpolkit::Severity::Error => report.summary.errors += 1,
+                netpolkit::Severity::Warning => report.summary.warnings += 1,
+                netpolkit::Severity::Info => report.summary.infos += 1,
+            }
+            report.diagnostics.push(finding.locate(&text, &index));
+        }
+        report.diagnostics.sort_by_key(|d| d.start);
         Rc::new(Checked {
             text,
             settings,
@@ -531,6 +544,18 @@ pub fn app() -> Html {
     // Marks of an older report are carried over onto the text as typed.
     let current = Rc::ptr_eq(&state.checked.text, &state.text) || *state.checked.text == *state.text;
     let mut marks = text::marks(&state.checked.report.diagnostics);
+    // The other end of the picked finding is marked too.
+    if let Some(d) = state
+        .active
+        .and_then(|i| state.checked.report.diagnostics.get(i).map(|d| (i, d)))
+    {
+        marks.extend(d.1.related.iter().map(|r| text::Mark {
+            index: d.0,
+            start: r.start,
+            end: r.end,
+            severity: d.1.severity,
+        }));
+    }
     if let Some(c) = converted.as_ref() {
         marks.extend(c.marks());
     }

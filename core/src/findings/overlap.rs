@@ -1,0 +1,221 @@
+//! Findings about two entries at once (cilium-semantics §3.2–§3.5): a rule
+//! decided first by another with the other verdict, an allow that adds
+//! nothing, an L4 allow that neutralises an L7 rule, a clusterwide allow
+//! read as an override, ClusterNetworkPolicy rules at one priority, Pass
+//! chains and Baseline rules no flow reaches.
+//!
+//! Pairs come from an index by direction and subject namespace, so an
+//! entry is only compared with those that can select the same pods.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::space::{namespace_of, Shape};
+use super::{rule_name, Finder};
+use crate::diagnostic::Code;
+use crate::ir::{PolicyEntry, Tier, Verdict};
+use crate::model::{Direction, Kind};
+
+/// Which entry the flows both match go to first (§3.2, §3.8).
+fn decides_first(x: &PolicyEntry, y: &PolicyEntry) -> bool {
+    (x.tier, x.priority) < (y.tier, y.priority)
+        || (x.tier == y.tier && x.priority == y.priority && rank(x.verdict) > rank(y.verdict))
+}
+
+/// At one level: deny over allow over pass.
+fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::Deny => 2,
+        Verdict::Allow => 1,
+        Verdict::Pass => 0,
+    }
+}
+
+fn has_l7(e: &PolicyEntry) -> bool {
+    e.l4.iter().any(|r| r.l7.is_some())
+}
+
+type Group = (Direction, bool, Option<String>);
+
+pub(super) fn run(f: &mut Finder<'_>) {
+    let entries = &f.analysis.lowered.entries;
+    let shapes: Vec<Option<Shape>> = entries.iter().map(Shape::of).collect();
+    let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
+    for (i, shape) in shapes.iter().enumerate() {
+        if let Some(s) = shape {
+            let ns = namespace_of(&s.subject).map(str::to_owned);
+            groups.entry((entries[i].direction, s.host, ns)).or_default().push(i);
+        }
+    }
+    let mut reported: BTreeSet<(usize, usize, Code)> = BTreeSet::new();
+    for ((direction, host, ns), members) in &groups {
+        // Candidates: the same namespace, and entries pinned to none; an
+        // entry pinned to none meets every namespace.
+        let mut candidates: Vec<usize> = Vec::new();
+        for ((d, h, n), others) in &groups {
+            if d == direction && h == host && (n == ns || n.is_none() || ns.is_none()) {
+                candidates.extend(others);
+            }
+        }
+        for &y in members {
+            let Some(ys) = &shapes[y] else { continue };
+            for &x in &candidates {
+                if x == y {
+                    continue;
+                }
+                let Some(xs) = &shapes[x] else { continue };
+                pair(f, &mut reported, (x, xs), (y, ys));
+            }
+        }
+    }
+}
+
+/// Everything `x` can tell about `y`.
+fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (usize, &Shape), y: (usize, &Shape)) {
+    let profile = &f.analysis.profile;
+    let (xe, ye) = (&f.analysis.lowered.entries[x.0], &f.analysis.lowered.entries[y.0]);
+    if xe.origin.policy == ye.origin.policy && xe.origin.path == ye.origin.path {
+        return; // peers of one rule
+    }
+    let (xk, yk) = (f.kind(xe), f.kind(ye));
+    let covers = || y.1.within(x.1, profile);
+    let meets = || y.1.meets(x.1, profile);
+    let mut emit = |f: &mut Finder<'_>, code: Code, message: String, hint: String| {
+        if reported.insert((y.0, x.0, code)) {
+            f.pair_finding(code, y.0, x.0, message, hint);
+        }
+    };
+    // ClusterNetworkPolicy rules of two policies at the same spec priority.
+    if xk == Some(Kind::ClusterNetworkPolicy)
+        && yk == Some(Kind::ClusterNetworkPolicy)
+        && xe.origin.policy != ye.origin.policy
+        && xe.tier == ye.tier
+        && xe.priority.floor() == ye.priority.floor()
+        && xe.verdict != ye.verdict
+        && x.0 < y.0
+        && meets()
+    {
+        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+        emit(
+            f,
+            Code::SamePriorityOverlap,
+            format!(
+                "{yn} and {xn} have the same priority {} in the {} tier and overlap with different actions: the Kubernetes API leaves their order undefined (Cilium lets the deny win)",
+                ye.priority.floor(),
+                ye.tier.as_str()
+            ),
+            "give the two ClusterNetworkPolicies different priorities".to_owned(),
+        );
+        return;
+    }
+    if decides_first(xe, ye) && xe.verdict != ye.verdict && xe.verdict != Verdict::Pass {
+        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+        if ye.tier == Tier::Baseline && xe.tier < Tier::Baseline {
+            if covers() {
+                emit(
+                    f,
+                    Code::BaselineUnreached,
+                    format!(
+                        "Baseline rule {yn} is never reached: {xn} ({} tier) decides every flow it matches first",
+                        xe.tier.as_str()
+                    ),
+                    "Baseline rules only see flows no Admin rule and no namespace policy decided; remove it or narrow the rule above".to_owned(),
+                );
+            }
+            return;
+        }
+        if xe.tier == Tier::Admin && ye.tier == Tier::Normal && xe.verdict == Verdict::Deny {
+            if meets() {
+                let how = if covers() { "every flow" } else { "some flows" };
+                emit(
+                    f,
+                    Code::AdminDenyOverrides,
+                    format!(
+                        "Admin-tier deny {xn} overrides {yn} on {how} it allows: Admin rules come before every NetworkPolicy, CiliumNetworkPolicy and clusterwide policy (§3.5)"
+                    ),
+                    "if those flows should pass, add a Pass or Accept rule above the deny in the ClusterNetworkPolicy".to_owned(),
+                );
+            }
+            return;
+        }
+        if ye.verdict == Verdict::Pass {
+            return;
+        }
+        let ykind = ye.verdict.as_str();
+        let xkind = xe.verdict.as_str();
+        if covers() {
+            emit(
+                f,
+                Code::ShadowedRule,
+                format!("{ykind} rule {yn} never takes effect: {xkind} rule {xn} decides every flow it matches first"),
+                match xe.verdict {
+                    Verdict::Deny => "a deny wins over every allow, whichever policy it comes from (§3.2): narrow the deny (`except`, ports, selectors) or remove the allow".to_owned(),
+                    _ => "the other rule is in an earlier tier or priority: change the ClusterNetworkPolicy's priority or remove this rule".to_owned(),
+                },
+            );
+        } else if meets() {
+            emit(
+                f,
+                Code::PartlyShadowedRule,
+                format!(
+                    "{xkind} rule {xn} overrides part of {ykind} rule {yn}: flows both match are {}ed",
+                    if xe.verdict == Verdict::Deny { "deni" } else { "allow" }
+                ),
+                "deny rules win regardless of the kind of policy (§3.4); if the overlap is meant, nothing to do"
+                    .to_owned(),
+            );
+        }
+        return;
+    }
+    let same_level = xe.tier == ye.tier && xe.priority == ye.priority;
+    if same_level && xe.verdict == Verdict::Allow && ye.verdict == Verdict::Allow {
+        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+        // An L4-only allow merged with an L7 allow appends an allow-all to the L7 set (§3.3).
+        if has_l7(ye) && !has_l7(xe) && meets() {
+            let how = if covers() {
+                "entirely"
+            } else {
+                "for the flows both match"
+            };
+            emit(
+                f,
+                Code::L7Neutralised,
+                format!("the L7 rules of {yn} have no effect {how}: {xn} allows the same port at L4 without L7 rules, and Cilium then allows every request (§3.3)"),
+                "add the same L7 rules to the L4-only allow, or narrow its peers or ports so they do not overlap".to_owned(),
+            );
+            return;
+        }
+        if !has_l7(ye) && !has_l7(xe) && (xe.default_deny || !ye.default_deny) && covers() {
+            // Two identical allows: report the later one only.
+            if x.1.within(y.1, profile) && x.0 > y.0 {
+                return;
+            }
+            emit(
+                f,
+                Code::RedundantAllow,
+                format!("allow rule {yn} adds nothing: {xn} already allows every flow it matches"),
+                "remove it, or keep it on purpose if the two policies are owned by different teams".to_owned(),
+            );
+            return;
+        }
+        // "A CCNP overrides a CNP": it does not; allows are a union (§3.4).
+        if xk == Some(Kind::CiliumClusterwideNetworkPolicy)
+            && matches!(yk, Some(Kind::NetworkPolicy | Kind::CiliumNetworkPolicy))
+            && x.1.subject.meets(&y.1.subject)
+            && x.1.traffic_within(y.1, profile)
+            && !y.1.traffic_within(x.1, profile)
+        {
+            let key = (x.0, y.0, Code::ClusterwideNotOverride);
+            if reported.insert(key) {
+                f.pair_finding(
+                    Code::ClusterwideNotOverride,
+                    x.0,
+                    y.0,
+                    format!(
+                        "clusterwide allow {xn} is narrower than {yn} on the same pods, but does not restrict it: allows are a union at one level, so the flows {yn} allows beyond it stay allowed (§3.4)"
+                    ),
+                    "to block those flows cluster-wide, write them as an ingressDeny/egressDeny rule; a clusterwide allow never overrides a namespaced one".to_owned(),
+                );
+            }
+        }
+    }
+}

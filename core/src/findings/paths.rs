@@ -1,0 +1,293 @@
+//! Findings the engine decides flow by flow: paths allowed at one end and
+//! dropped at the other (§3.7: policy applies at both ends), and egress
+//! isolation that blocks DNS to kube-dns.
+
+use std::collections::BTreeMap;
+
+use super::Finder;
+use crate::cluster::{Endpoint, EndpointKind, NAMESPACE, NAMESPACE_LABELS};
+use crate::diagnostic::Code;
+use crate::engine::{Engine, Flow, Reason};
+use crate::ir::{Label, Labels, Op, PortNumber, Proto, Selector, Source, Subject, Verdict, L3};
+use crate::model::Direction;
+
+/// At most this many (source, destination) pairs are decided per rule for
+/// half-open paths, so that large inputs stay near-linear.
+const PAIRS_PER_RULE: usize = 4096;
+
+pub(super) fn run(f: &mut Finder<'_>) {
+    let engine = f.analysis.engine();
+    let mut selecting: BTreeMap<(usize, Direction), Vec<usize>> = BTreeMap::new();
+    dns(f, &engine, &mut selecting);
+    half_open(f, &engine, &mut selecting);
+}
+
+/// The entries selecting endpoint `i` of the cluster, memoised.
+fn selecting_at<'c>(
+    engine: &Engine<'_>,
+    memo: &'c mut BTreeMap<(usize, Direction), Vec<usize>>,
+    i: usize,
+    at: &Endpoint,
+    direction: Direction,
+) -> &'c [usize] {
+    memo.entry((i, direction))
+        .or_insert_with(|| engine.selecting(at, direction))
+}
+
+fn decide(
+    engine: &Engine<'_>,
+    memo: &mut BTreeMap<(usize, Direction), Vec<usize>>,
+    (i, at): (usize, &Endpoint),
+    direction: Direction,
+    other: &Endpoint,
+    flow: &Flow,
+) -> crate::engine::DirectionVerdict {
+    if engine.not_enforced(at).is_some() {
+        return engine.decide(at, direction, other, flow);
+    }
+    let selecting = selecting_at(engine, memo, i, at, direction).to_vec();
+    let l3 = |e: usize| engine.l3_matches(&engine.lowered.entries[e].l3, at, other);
+    engine.decide_with(at, direction, other, flow, &selecting, &l3)
+}
+
+/// A pod with the labels a selector requires (the first value of `In`,
+/// some value for `Exists`), in the namespace it pins or `default`.
+fn representative(s: &Selector, f: &Finder<'_>) -> Option<Endpoint> {
+    let mut labels: BTreeMap<String, String> = BTreeMap::new();
+    let key = |k: &crate::ir::SelectorKey| match k.source {
+        Source::Any | Source::K8s => Some(k.key.clone()),
+        _ => None,
+    };
+    for (k, v) in &s.match_labels {
+        labels.insert(key(k)?, v.clone());
+    }
+    for (k, op, values) in &s.expressions {
+        match op {
+            Op::In => {
+                labels.entry(key(k)?).or_insert(values.first()?.clone());
+            }
+            Op::Exists => {
+                labels.entry(key(k)?).or_insert_with(|| "x".to_owned());
+            }
+            Op::NotIn | Op::DoesNotExist => {}
+        }
+    }
+    let namespace = labels.remove(NAMESPACE).unwrap_or_else(|| "default".to_owned());
+    let profile = &f.analysis.profile;
+    let mut identity = vec![
+        Label::new(Source::K8s, NAMESPACE, namespace.clone()),
+        Label::new(
+            Source::K8s,
+            format!("{NAMESPACE_LABELS}kubernetes.io/metadata.name"),
+            namespace.clone(),
+        ),
+    ];
+    for (k, v) in &labels {
+        identity.push(Label::new(Source::K8s, k.clone(), v.clone()));
+    }
+    for (k, v) in [
+        ("io.cilium.k8s.policy.cluster", profile.cluster_name.clone()),
+        ("io.cilium.k8s.policy.serviceaccount", "default".to_owned()),
+    ] {
+        if !labels.contains_key(k) {
+            identity.push(Label::new(Source::K8s, k, v));
+        }
+    }
+    let labels = Labels::new(identity);
+    if !s.matches(&labels) {
+        return None;
+    }
+    let mut pod = Endpoint::external(None, None);
+    pod.name = format!("{namespace}/<pod selected by {s}>");
+    pod.kind = EndpointKind::Pod;
+    pod.namespace = Some(namespace);
+    pod.labels = labels;
+    Some(pod)
+}
+
+/// kube-dns from the input's workloads, or as AKS and kubeadm deploy it.
+fn kube_dns(f: &Finder<'_>) -> Endpoint {
+    let mut dns = Selector::wildcard();
+    dns.add_label(crate::ir::SelectorKey::new(Source::K8s, "k8s-app"), "kube-dns");
+    if let Some(e) = f
+        .analysis
+        .cluster
+        .endpoints
+        .iter()
+        .find(|e| e.is_pod() && dns.matches(&e.labels))
+    {
+        return e.clone();
+    }
+    dns.add_label(crate::ir::SelectorKey::new(Source::K8s, NAMESPACE), "kube-system");
+    let mut pod = representative(&dns, f).unwrap_or_else(|| Endpoint::external(None, None));
+    pod.name = "kube-system/kube-dns".to_owned();
+    pod.ports = vec![
+        crate::cluster::ContainerPort {
+            name: Some("dns".to_owned()),
+            port: 53,
+            protocol: Proto::Udp,
+        },
+        crate::cluster::ContainerPort {
+            name: Some("dns-tcp".to_owned()),
+            port: 53,
+            protocol: Proto::Tcp,
+        },
+    ];
+    pod
+}
+
+/// Egress default deny that drops DNS to kube-dns (UDP and TCP 53).
+fn dns(f: &mut Finder<'_>, engine: &Engine<'_>, memo: &mut BTreeMap<(usize, Direction), Vec<usize>>) {
+    let dns = kube_dns(f);
+    let pods: Vec<(usize, &Endpoint)> = f
+        .analysis
+        .cluster
+        .endpoints
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_pod())
+        .collect();
+    // Synthetic pods get indices past the cluster's.
+    let mut synthetic: BTreeMap<String, (usize, Option<Endpoint>)> = BTreeMap::new();
+    let mut verdicts: BTreeMap<usize, Vec<Proto>> = BTreeMap::new();
+    let entries = &f.analysis.lowered.entries;
+    let mut reported = std::collections::BTreeSet::new();
+    for e in entries {
+        if e.direction != Direction::Egress || !e.default_deny || reported.contains(&e.origin.policy) {
+            continue;
+        }
+        let Subject::Endpoints(s) = &e.subject else { continue };
+        let selected: Vec<(usize, &Endpoint)> = pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect();
+        let candidates: Vec<(usize, Endpoint)> = if !pods.is_empty() {
+            selected.iter().take(3).map(|(i, p)| (*i, (*p).clone())).collect()
+        } else {
+            let next = f.analysis.cluster.endpoints.len() + synthetic.len();
+            let (i, pod) = synthetic
+                .entry(s.to_string())
+                .or_insert_with(|| (next, representative(s, f)))
+                .clone();
+            pod.into_iter().map(|p| (i, p)).collect()
+        };
+        for (i, pod) in candidates {
+            let blocked = verdicts.entry(i).or_insert_with(|| {
+                [Proto::Udp, Proto::Tcp]
+                    .into_iter()
+                    .filter(|proto| {
+                        let flow = Flow {
+                            protocol: *proto,
+                            port: 53,
+                        };
+                        !decide(engine, memo, (i, &pod), Direction::Egress, &dns, &flow).allowed
+                    })
+                    .collect()
+            });
+            if blocked.is_empty() {
+                continue;
+            }
+            let what: Vec<&str> = blocked.iter().map(|p| p.as_str()).collect();
+            reported.insert(e.origin.policy);
+            let info = f.policy(e).clone();
+            f.at_policy(
+                Code::DnsBlocked,
+                &info,
+                e.origin.span,
+                &e.origin.path,
+                format!(
+                    "egress isolation blocks DNS: {} cannot reach kube-dns ({}) on {} port 53, so name lookups fail",
+                    pod.name,
+                    dns.name,
+                    what.join(" and ")
+                ),
+                "allow egress to kube-dns: `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]` on port 53 UDP and TCP".to_owned(),
+            );
+            break;
+        }
+    }
+}
+
+/// Given workloads: an allow at one end of a path that the other end drops.
+fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, memo: &mut BTreeMap<(usize, Direction), Vec<usize>>) {
+    let endpoints = &f.analysis.cluster.endpoints;
+    let pods: Vec<(usize, &Endpoint)> = endpoints.iter().enumerate().filter(|(_, e)| e.is_pod()).collect();
+    if pods.len() < 2 {
+        return;
+    }
+    let entries = &f.analysis.lowered.entries;
+    for (y, e) in entries.iter().enumerate() {
+        if e.verdict != Verdict::Allow || !matches!(e.l3, L3::Peers(_)) {
+            continue;
+        }
+        let Subject::Endpoints(s) = &e.subject else { continue };
+        // One flow per port the rule names; rules on every port say nothing about one.
+        let flows: Vec<Flow> =
+            e.l4.iter()
+                .flat_map(|r| &r.ports)
+                .filter_map(|p| match (&p.port, p.protocol) {
+                    (PortNumber::Number(n), proto @ (Proto::Tcp | Proto::Udp | Proto::Sctp)) if *n > 0 => Some(Flow {
+                        protocol: proto,
+                        port: *n,
+                    }),
+                    _ => None,
+                })
+                .collect();
+        if flows.is_empty() {
+            continue;
+        }
+        let subjects: Vec<(usize, &Endpoint)> = pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect();
+        let mut found: Option<(String, String, crate::engine::DirectionVerdict)> = None;
+        let mut count = 0usize;
+        let mut pairs = 0usize;
+        'outer: for &(i, at) in &subjects {
+            for &(j, other) in &pods {
+                if i == j || !engine.l3_matches(&e.l3, at, other) {
+                    continue;
+                }
+                pairs += 1;
+                if pairs > PAIRS_PER_RULE {
+                    break 'outer;
+                }
+                for flow in &flows {
+                    let here = decide(engine, memo, (i, at), e.direction, other, flow);
+                    if !here.allowed {
+                        continue;
+                    }
+                    let back = match e.direction {
+                        Direction::Egress => Direction::Ingress,
+                        Direction::Ingress => Direction::Egress,
+                    };
+                    let there = decide(engine, memo, (j, other), back, at, flow);
+                    if !there.allowed {
+                        count += 1;
+                        if found.is_none() {
+                            found = Some((at.name.clone(), other.name.clone(), there));
+                        }
+                    }
+                }
+            }
+        }
+        let Some((here, there, verdict)) = found else { continue };
+        let why = match &verdict.reason {
+            Reason::Decided { entries: by, .. } => by.first().copied(),
+            Reason::DefaultDeny { selected_by } => selected_by.first().copied(),
+            _ => None,
+        };
+        let (flow_text, end) = match e.direction {
+            Direction::Egress => (format!("{here} → {there}"), "its ingress"),
+            Direction::Ingress => (format!("{there} → {here}"), "its egress"),
+        };
+        let message = format!(
+            "half-open path: {} allows {flow_text}, but {there} drops it at {end} ({} flow{} like this); traffic needs an allow at both ends",
+            super::rule_name(f, e),
+            count,
+            if count == 1 { "" } else { "s" }
+        );
+        let hint = "add the matching allow at the other end, or remove this one if the path is not wanted".to_owned();
+        match why {
+            Some(o) => f.pair_finding(Code::HalfOpenPath, y, o, message, hint),
+            None => {
+                let info = f.policy(e).clone();
+                f.at_policy(Code::HalfOpenPath, &info, e.origin.span, &e.origin.path, message, hint);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Finding fixtures: every file in `tests/findings/` is a policy set (with a
+//! `ClusterProfile` document where the profile matters) whose expected
+//! precedence findings are written on the lines they point at, as
+//! `# expect: NP501 deny-web` — the code (id or name) and, for findings
+//! about two rules, the name of the other policy; several are separated by
+//! commas. Every NP5xx finding must be expected and every expectation met,
+//! so each file holds positive and negative cases; each case cites its
+//! section of cilium-semantics.md. The inputs must validate without errors.
+//!
+//! Run one file: `FIXTURE=shadow cargo test -p netpolkit --test findings`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use netpolkit::{analyze, AnalyzeOptions, Code, LineIndex, Severity};
+
+/// (line, code, other policy or "") → count.
+type Expected = BTreeMap<(usize, Code, String), usize>;
+
+fn expectations(text: &str) -> Expected {
+    let mut expected = Expected::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some((_, rest)) = line.split_once("# expect:") else {
+            continue;
+        };
+        for item in rest.split(',') {
+            let mut words = item.split_whitespace();
+            let Some(code) = words.next() else { continue };
+            let code = Code::parse(code).unwrap_or_else(|| panic!("line {}: unknown code `{code}`", i + 1));
+            let other = words.next().unwrap_or("").to_owned();
+            *expected.entry((i + 1, code, other)).or_default() += 1;
+        }
+    }
+    expected
+}
+
+/// The other policy's name, from a related location's message
+/// (`NetworkPolicy shop/deny-web spec.ingress[0]`).
+fn other_policy(message: &str) -> String {
+    let reference = message.split_whitespace().nth(1).unwrap_or("");
+    reference.rsplit('/').next().unwrap_or("").to_owned()
+}
+
+fn run(file: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let analysis = analyze(&text, &AnalyzeOptions::default());
+    let index = LineIndex::new(&text);
+    let mut problems = Vec::new();
+    for d in analysis
+        .parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+    {
+        let line = index.line_col(&text, d.span.start).line;
+        problems.push(format!("line {line}: input error {} {}", d.code.id(), d.message));
+    }
+    let expected = expectations(&text);
+    let mut actual: Expected = BTreeMap::new();
+    let mut described: BTreeMap<(usize, Code, String), Vec<String>> = BTreeMap::new();
+    for d in analysis.findings() {
+        let line = index.line_col(&text, d.span.start).line;
+        let other = d.related.first().map(|r| other_policy(&r.message)).unwrap_or_default();
+        // A finding without a named other end matches `# expect: CODE`.
+        let key = (line, d.code, other.clone());
+        let bare = (line, d.code, String::new());
+        let key = if !expected.contains_key(&key) && expected.contains_key(&bare) {
+            bare
+        } else {
+            key
+        };
+        *actual.entry(key.clone()).or_default() += 1;
+        described.entry(key).or_default().push(format!(
+            "{} [{}] {} (other: {other})",
+            d.path,
+            d.code.name(),
+            d.message
+        ));
+    }
+    for (key, n) in &expected {
+        let got = actual.get(key).copied().unwrap_or(0);
+        if got != *n {
+            problems.push(format!(
+                "line {}: expected {n} × {} {} {}, got {got}",
+                key.0,
+                key.1.id(),
+                key.1.name(),
+                key.2
+            ));
+        }
+    }
+    for (key, n) in &actual {
+        if !expected.contains_key(key) {
+            for what in &described[key] {
+                problems.push(format!("line {}: unexpected {} ({n}×): {what}", key.0, key.1.id()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
+    }
+}
+
+#[test]
+fn findings_fixtures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/findings");
+    let filter = std::env::var("FIXTURE").ok();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/findings")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "finding fixtures missing in {}", dir.display());
+    let failures: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            filter
+                .as_ref()
+                .is_none_or(|name| f.to_string_lossy().contains(name.as_str()))
+        })
+        .filter_map(|f| run(f).err())
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Every NP5xx code has a fixture that expects it.
+#[test]
+fn every_finding_code_has_a_positive_case() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/findings");
+    let mut all = String::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/findings").flatten() {
+        all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    let expected = expectations(&all);
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| c.id().starts_with("NP5"))
+        .filter(|c| !expected.keys().any(|(_, code, _)| code == *c))
+        .map(|c| c.id())
+        .collect();
+    assert!(missing.is_empty(), "no fixture expects {missing:?}");
+}
+
+/// The analysis runs on every example and corpus manifest without panicking,
+/// and every finding points inside its text with a code of its family.
+#[test]
+fn findings_run_on_the_examples_and_the_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("examples"), root.join("../shared/corpus")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 20, "examples and corpus not found");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let analysis = analyze(&text, &AnalyzeOptions::default());
+        for d in analysis.findings() {
+            assert!(d.code.id().starts_with("NP5"), "{}: {}", file.display(), d.code.id());
+            assert!(d.span.end <= text.len(), "{}: span out of the text", file.display());
+            for r in &d.related {
+                assert!(r.span.end <= text.len());
+            }
+        }
+        let _ = analysis.summary();
+    }
+}
