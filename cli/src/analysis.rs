@@ -91,6 +91,21 @@ pub fn combined(inputs: &[Input]) -> SourceMap {
     sources
 }
 
+/// All inputs joined and analysed under the profile flags; a bad flag is a
+/// usage error (exit 2), already printed.
+pub fn analyze_inputs(inputs: &[Input], profile: &ProfileArgs) -> Result<(SourceMap, netpolkit::Analysis), ExitCode> {
+    let settings = profile.settings().map_err(usage)?;
+    let sources = combined(inputs);
+    let analysis = netpolkit::analyze(
+        sources.text(),
+        &AnalyzeOptions {
+            profile: settings,
+            ..AnalyzeOptions::default()
+        },
+    );
+    Ok((sources, analysis))
+}
+
 pub fn usage(message: String) -> ExitCode {
     eprintln!("netpolkit: {message}");
     ExitCode::from(2)
@@ -120,18 +135,10 @@ fn report_errors(analysis: &netpolkit::Analysis) {
 }
 
 pub fn explain(inputs: &[Input], from: &str, to: &str, port: &str, json: bool, profile: &ProfileArgs) -> ExitCode {
-    let settings = match profile.settings() {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (sources, analysis) = match analyze_inputs(inputs, profile) {
+        Ok(done) => done,
+        Err(code) => return code,
     };
-    let sources = combined(inputs);
-    let analysis = netpolkit::analyze(
-        sources.text(),
-        &AnalyzeOptions {
-            profile: settings,
-            ..AnalyzeOptions::default()
-        },
-    );
     report_errors(&analysis);
     let query = FlowQuery {
         from: from.to_owned(),
@@ -175,18 +182,10 @@ pub fn connectivity(
     without_nodes: bool,
     profile: &ProfileArgs,
 ) -> ExitCode {
-    let settings = match profile.settings() {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let (_, analysis) = match analyze_inputs(inputs, profile) {
+        Ok(done) => done,
+        Err(code) => return code,
     };
-    let sources = combined(inputs);
-    let analysis = netpolkit::analyze(
-        sources.text(),
-        &AnalyzeOptions {
-            profile: settings,
-            ..AnalyzeOptions::default()
-        },
-    );
     report_errors(&analysis);
     let mut options = ConnectivityOptions {
         without_nodes,

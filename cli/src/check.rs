@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use netpolkit::{AnalyzeOptions, Diagnostic, LineIndex, Parsed, Severity, SourceMap};
 use serde_json::{json, Value};
 
-use crate::analysis::{combined, usage, ProfileArgs};
+use crate::analysis::{analyze_inputs, combined, usage, ProfileArgs};
 use crate::input::Input;
 use crate::render;
 
@@ -211,18 +211,10 @@ pub fn sarif(results: &[(Input, Parsed)]) -> String {
 
 /// `netpolkit summary`: per workload and direction, what applies.
 pub fn summary(inputs: &[Input], json_out: bool, profile: &ProfileArgs) -> ExitCode {
-    let settings = match profile.settings() {
-        Ok(s) => s,
-        Err(e) => return usage(e),
+    let analysis = match analyze_inputs(inputs, profile) {
+        Ok((_, analysis)) => analysis,
+        Err(code) => return code,
     };
-    let sources = combined(inputs);
-    let analysis = netpolkit::analyze(
-        sources.text(),
-        &AnalyzeOptions {
-            profile: settings,
-            ..AnalyzeOptions::default()
-        },
-    );
     let summaries = analysis.summary();
     let out = if json_out {
         let mut s = serde_json::to_string_pretty(&summaries).unwrap_or_default();
