@@ -51,8 +51,10 @@ pub(crate) struct Finder<'a> {
     pub out: Vec<Diagnostic>,
 }
 
-impl Finder<'_> {
-    fn policy(&self, entry: &PolicyEntry) -> &PolicyInfo {
+impl<'a> Finder<'a> {
+    /// The policy of an entry; borrowed from the analysis, not the finder,
+    /// so findings can be added while it is held.
+    fn policy(&self, entry: &PolicyEntry) -> &'a PolicyInfo {
         &self.analysis.lowered.policies[entry.origin.policy]
     }
 

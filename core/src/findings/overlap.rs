@@ -108,9 +108,11 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
         return;
     }
     if decides_first(xe, ye) && xe.verdict != ye.verdict && xe.verdict != Verdict::Pass {
-        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+        // Named only when a finding is made: most candidate pairs make none.
+        let names = |f: &Finder<'_>| (rule_name(f, ye), rule_name(f, xe));
         if ye.tier == Tier::Baseline && xe.tier < Tier::Baseline {
             if covers() {
+                let (yn, xn) = names(f);
                 emit(
                     f,
                     Code::BaselineUnreached,
@@ -126,6 +128,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
         if xe.tier == Tier::Admin && ye.tier == Tier::Normal && xe.verdict == Verdict::Deny {
             if meets() {
                 let how = if covers() { "every flow" } else { "some flows" };
+                let (yn, xn) = names(f);
                 emit(
                     f,
                     Code::AdminDenyOverrides,
@@ -143,6 +146,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
         let ykind = ye.verdict.as_str();
         let xkind = xe.verdict.as_str();
         if covers() {
+            let (yn, xn) = names(f);
             emit(
                 f,
                 Code::ShadowedRule,
@@ -153,12 +157,17 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
                 },
             );
         } else if meets() {
+            let (yn, xn) = names(f);
             emit(
                 f,
                 Code::PartlyShadowedRule,
                 format!(
-                    "{xkind} rule {xn} overrides part of {ykind} rule {yn}: flows both match are {}ed",
-                    if xe.verdict == Verdict::Deny { "deni" } else { "allow" }
+                    "{xkind} rule {xn} overrides part of {ykind} rule {yn}: flows both match are {}",
+                    if xe.verdict == Verdict::Deny {
+                        "denied"
+                    } else {
+                        "allowed"
+                    }
                 ),
                 "deny rules win regardless of the kind of policy (§3.4); if the overlap is meant, nothing to do"
                     .to_owned(),
@@ -168,7 +177,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
     }
     let same_level = xe.tier == ye.tier && xe.priority == ye.priority;
     if same_level && xe.verdict == Verdict::Allow && ye.verdict == Verdict::Allow {
-        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+        let names = |f: &Finder<'_>| (rule_name(f, ye), rule_name(f, xe));
         // An L4-only allow merged with an L7 allow appends an allow-all to the L7 set (§3.3).
         if has_l7(ye) && !has_l7(xe) && meets() {
             let how = if covers() {
@@ -176,6 +185,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
             } else {
                 "for the flows both match"
             };
+            let (yn, xn) = names(f);
             emit(
                 f,
                 Code::L7Neutralised,
@@ -189,6 +199,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
             if x.1.within(y.1, profile) && x.0 > y.0 {
                 return;
             }
+            let (yn, xn) = names(f);
             emit(
                 f,
                 Code::RedundantAllow,
@@ -206,6 +217,7 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
         {
             let key = (x.0, y.0, Code::ClusterwideNotOverride);
             if reported.insert(key) {
+                let (yn, xn) = names(f);
                 f.pair_finding(
                     Code::ClusterwideNotOverride,
                     x.0,

@@ -45,9 +45,9 @@ fn decide(
     if engine.not_enforced(at).is_some() {
         return engine.decide(at, direction, other, flow);
     }
-    let selecting = selecting_at(engine, memo, i, at, direction).to_vec();
+    let selecting = selecting_at(engine, memo, i, at, direction);
     let l3 = |e: usize| engine.l3_matches(&engine.lowered.entries[e].l3, at, other);
-    engine.decide_with(at, direction, other, flow, &selecting, &l3)
+    engine.decide_with(at, direction, other, flow, selecting, &l3)
 }
 
 /// A pod with the labels a selector requires (the first value of `In`,
@@ -186,10 +186,10 @@ fn dns(f: &mut Finder<'_>, engine: &Engine<'_>, memo: &mut BTreeMap<(usize, Dire
             }
             let what: Vec<&str> = blocked.iter().map(|p| p.as_str()).collect();
             reported.insert(e.origin.policy);
-            let info = f.policy(e).clone();
+            let info = f.policy(e);
             f.at_policy(
                 Code::DnsBlocked,
-                &info,
+                info,
                 e.origin.span,
                 &e.origin.path,
                 format!(
@@ -285,8 +285,8 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, memo: &mut BTreeMap<(usize
         match why {
             Some(o) => f.pair_finding(Code::HalfOpenPath, y, o, message, hint),
             None => {
-                let info = f.policy(e).clone();
-                f.at_policy(Code::HalfOpenPath, &info, e.origin.span, &e.origin.path, message, hint);
+                let info = f.policy(e);
+                f.at_policy(Code::HalfOpenPath, info, e.origin.span, &e.origin.path, message, hint);
             }
         }
     }

@@ -53,7 +53,7 @@ fn filtered_labels(f: &mut Finder<'_>) {
     }
     let mut seen: BTreeSet<(usize, String, String)> = BTreeSet::new();
     for entry in &f.analysis.lowered.entries {
-        let policy = f.policy(entry).clone();
+        let policy = f.policy(entry);
         let mut check = |f: &mut Finder<'_>, s: &Selector, path: &str, span, what: &str| {
             for key in required_pod_keys(s) {
                 if identity_relevant(key) || !seen.insert((entry.origin.policy, path.to_owned(), key.to_owned())) {
@@ -61,7 +61,7 @@ fn filtered_labels(f: &mut Finder<'_>) {
                 }
                 f.at_policy(
                     Code::FilteredLabel,
-                    &policy,
+                    policy,
                     span,
                     path,
                     format!("{what} requires the label `{key}`, which Cilium leaves out of security identities (§3.7): it matches nothing"),
@@ -114,10 +114,10 @@ fn selects_no_workload(f: &mut Finder<'_>) {
                 .all(|s| described(s) && matches_none(s) && !s.mentions_source(&Source::Reserved))
             && subjects.insert(*policy)
         {
-            let info = f.analysis.lowered.policies[*policy].clone();
+            let info = &f.analysis.lowered.policies[*policy];
             f.at_policy(
                 Code::SelectsNoWorkload,
-                &info,
+                info,
                 info.span,
                 subject_path(info.kind),
                 format!("{} selects none of the workloads in the input", info.display_name()),
@@ -133,10 +133,10 @@ fn selects_no_workload(f: &mut Finder<'_>) {
                 continue;
             }
             if peers.insert((e.origin.policy, e.origin.path.clone())) {
-                let info = f.policy(e).clone();
+                let info = f.policy(e);
                 f.at_policy(
                     Code::SelectsNoWorkload,
-                    &info,
+                    info,
                     e.origin.span,
                     &e.origin.path,
                     format!(
@@ -179,7 +179,7 @@ fn cidr_in_cluster(f: &mut Finder<'_>) {
             if !seen.insert((e.origin.policy, e.origin.path.clone(), cidr.to_string())) {
                 continue;
             }
-            let info = f.policy(e).clone();
+            let info = f.policy(e);
             let why = if *what == "service" {
                 "policy applies after service translation, to the backend pods"
             } else {
@@ -187,7 +187,7 @@ fn cidr_in_cluster(f: &mut Finder<'_>) {
             };
             f.at_policy(
                 Code::CidrInCluster,
-                &info,
+                info,
                 e.origin.span,
                 &e.origin.path,
                 format!(
@@ -203,14 +203,26 @@ fn cidr_in_cluster(f: &mut Finder<'_>) {
     }
 }
 
+/// The rule an entry comes from: `spec` or `specs[i]`.
+fn rule_of(e: &PolicyEntry) -> &str {
+    e.origin.path.split('.').next().unwrap_or("spec")
+}
+
 /// §3.1, §3.3: default deny switched on where it is easy to miss, or asked
 /// for where it does nothing.
 fn default_deny(f: &mut Finder<'_>) {
     let entries = &f.analysis.lowered.entries;
     let mut isolation: BTreeSet<(usize, Direction)> = BTreeSet::new();
-    let mut deny_only: BTreeSet<(usize, String, Direction)> = BTreeSet::new();
+    let mut deny_only: BTreeSet<(usize, &str, Direction)> = BTreeSet::new();
+    // Per policy, rule (`spec`, `specs[i]`) and direction: whether every entry denies.
+    let mut all_deny: std::collections::BTreeMap<(usize, &str, Direction), bool> = Default::default();
     for e in entries {
-        let info = f.policy(e).clone();
+        *all_deny
+            .entry((e.origin.policy, rule_of(e), e.direction))
+            .or_insert(true) &= e.verdict == Verdict::Deny;
+    }
+    for e in entries {
+        let info = f.policy(e);
         let cilium = matches!(
             info.kind,
             Kind::CiliumNetworkPolicy | Kind::CiliumClusterwideNetworkPolicy
@@ -224,7 +236,7 @@ fn default_deny(f: &mut Finder<'_>) {
         {
             f.at_policy(
                 Code::ClusterwideIsolation,
-                &info,
+                info,
                 e.origin.span,
                 &e.origin.path,
                 format!("{} selects every pod of the cluster and puts {dir} into default deny: every {dir} flow no policy allows is dropped, in every namespace, kube-system included", info.display_name()),
@@ -234,29 +246,17 @@ fn default_deny(f: &mut Finder<'_>) {
         if !cilium {
             continue;
         }
-        let root = e.origin.path.split('.').next().unwrap_or("spec").to_owned();
+        let key = (e.origin.policy, rule_of(e), e.direction);
         // Only deny rules in this direction of this rule, and default deny on.
-        if e.verdict == Verdict::Deny && e.default_deny {
-            let same: Vec<&PolicyEntry> = entries
-                .iter()
-                .filter(|o| {
-                    o.origin.policy == e.origin.policy
-                        && o.direction == e.direction
-                        && o.origin.path.split('.').next() == Some(root.as_str())
-                })
-                .collect();
-            if same.iter().all(|o| o.verdict == Verdict::Deny)
-                && deny_only.insert((e.origin.policy, root.clone(), e.direction))
-            {
-                f.at_policy(
-                    Code::DenyEnablesDefaultDeny,
-                    &info,
-                    e.origin.span,
-                    &e.origin.path,
-                    format!("this rule has only {dir}Deny rules, yet it puts the pods it selects into {dir} default deny: everything it does not deny is dropped too unless another policy allows it (§3.1)"),
-                    format!("to deny only what it lists, add `enableDefaultDeny: {{{dir}: false}}` (or an allow such as `{}Entities: [all]`)", if e.direction == Direction::Ingress { "from" } else { "to" }),
-                );
-            }
+        if e.verdict == Verdict::Deny && e.default_deny && all_deny.get(&key) == Some(&true) && deny_only.insert(key) {
+            f.at_policy(
+                Code::DenyEnablesDefaultDeny,
+                info,
+                e.origin.span,
+                &e.origin.path,
+                format!("this rule has only {dir}Deny rules, yet it puts the pods it selects into {dir} default deny: everything it does not deny is dropped too unless another policy allows it (§3.1)"),
+                format!("to deny only what it lists, add `enableDefaultDeny: {{{dir}: false}}` (or an allow such as `{}Entities: [all]`)", if e.direction == Direction::Ingress { "from" } else { "to" }),
+            );
         }
         // §3.3: L7 rules without default deny.
         if e.verdict == Verdict::Allow && !e.default_deny && e.l4.iter().any(|r| r.l7.is_some()) {
@@ -267,7 +267,7 @@ fn default_deny(f: &mut Finder<'_>) {
             };
             f.at_policy(
                 Code::L7WithoutDefaultDeny,
-                &info,
+                info,
                 e.origin.span,
                 &e.origin.path,
                 message,
@@ -311,8 +311,8 @@ fn pass_chains(f: &mut Finder<'_>) {
         match other {
             Some(o) => f.pair_finding(Code::PassChain, i, o, message, hint),
             None => {
-                let info = f.policy(e).clone();
-                f.at_policy(Code::PassChain, &info, e.origin.span, &e.origin.path, message, hint);
+                let info = f.policy(e);
+                f.at_policy(Code::PassChain, info, e.origin.span, &e.origin.path, message, hint);
             }
         }
     }
@@ -322,11 +322,13 @@ fn pass_chains(f: &mut Finder<'_>) {
 /// direction without rules (§3.1) and policyTypes against the rules (§1.5).
 fn model_rules(f: &mut Finder<'_>) {
     let docs = &f.analysis.parsed.documents;
-    let policies = f.analysis.lowered.policies.clone();
-    for info in &policies {
-        let Some(doc) = docs.iter().find(|d| d.index == info.document) else {
+    let policies = &f.analysis.lowered.policies;
+    for info in policies {
+        // Documents are in index order.
+        let Ok(at) = docs.binary_search_by_key(&info.document, |d| d.index) else {
             continue;
         };
+        let doc = &docs[at];
         match &doc.manifest {
             Manifest::CiliumNetworkPolicy(p) | Manifest::CiliumClusterwideNetworkPolicy(p) => {
                 for (path, rule) in p.rules() {

@@ -107,7 +107,7 @@ pub fn key_name(key: &SelectorKey) -> String {
         Source::Any => "k8s",
         ref s => s.as_str(),
     };
-    if source == "k8s" && key.key == format!("{NAMESPACE_LABELS}kubernetes.io/metadata.name") {
+    if source == "k8s" && key.key.strip_prefix(NAMESPACE_LABELS) == Some("kubernetes.io/metadata.name") {
         return format!("k8s:{NAMESPACE}");
     }
     format!("{source}:{}", key.key)
