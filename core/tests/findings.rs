@@ -9,6 +9,8 @@
 //!
 //! Run one file: `FIXTURE=shadow cargo test -p netpolkit --test findings`.
 
+mod expect;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -105,26 +107,7 @@ fn run(file: &Path) -> Result<(), String> {
 
 #[test]
 fn findings_fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/findings");
-    let filter = std::env::var("FIXTURE").ok();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/findings")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 8, "finding fixtures missing in {}", dir.display());
-    let failures: Vec<String> = files
-        .iter()
-        .filter(|f| {
-            filter
-                .as_ref()
-                .is_none_or(|name| f.to_string_lossy().contains(name.as_str()))
-        })
-        .filter_map(|f| run(f).err())
-        .collect();
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    expect::run_fixtures("findings", 8, run);
 }
 
 /// Every NP5xx code has a fixture that expects it.

@@ -8,6 +8,8 @@
 //!
 //! Run one file: `FIXTURE=knp cargo test -p netpolkit --test fixtures`.
 
+mod expect;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -116,24 +118,5 @@ fn run(file: &Path) -> Result<(), String> {
 
 #[test]
 fn fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let filter = std::env::var("FIXTURE").ok();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/fixtures")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
-    let failures: Vec<String> = files
-        .iter()
-        .filter(|f| {
-            filter
-                .as_ref()
-                .is_none_or(|name| f.to_string_lossy().contains(name.as_str()))
-        })
-        .filter_map(|f| run(f).err())
-        .collect();
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    expect::run_fixtures("fixtures", 1, run);
 }
