@@ -7,7 +7,7 @@
 //! Pairs come from an index by direction and subject namespace, so an
 //! entry is only compared with those that can select the same pods.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::space::{namespace_of, Shape};
 use super::{rule_name, Finder};
@@ -36,8 +36,9 @@ fn has_l7(e: &PolicyEntry) -> bool {
 
 type Group = (Direction, bool, Option<String>);
 
-pub(super) fn run(f: &mut Finder<'_>) {
-    let entries = &f.analysis.lowered.entries;
+pub(super) fn run<'e>(f: &mut Finder<'e>) {
+    let analysis = f.analysis;
+    let entries = &analysis.lowered.entries;
     let shapes: Vec<Option<Shape>> = entries.iter().map(Shape::of).collect();
     let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
     for (i, shape) in shapes.iter().enumerate() {
@@ -46,7 +47,7 @@ pub(super) fn run(f: &mut Finder<'_>) {
             groups.entry((entries[i].direction, s.host, ns)).or_default().push(i);
         }
     }
-    let mut reported: BTreeSet<(usize, usize, Code)> = BTreeSet::new();
+    let mut seen = Seen::default();
     for ((direction, host, ns), members) in &groups {
         // Candidates: the same namespace, and entries pinned to none; an
         // entry pinned to none meets every namespace.
@@ -56,31 +57,124 @@ pub(super) fn run(f: &mut Finder<'_>) {
                 candidates.extend(others);
             }
         }
+        let index = SubjectIndex::new(&candidates, &shapes);
         for &y in members {
             let Some(ys) = &shapes[y] else { continue };
-            for &x in &candidates {
+            for &x in index.candidates(ys, &candidates) {
                 if x == y {
                     continue;
                 }
                 let Some(xs) = &shapes[x] else { continue };
-                pair(f, &mut reported, (x, xs), (y, ys));
+                pair(f, &mut seen, (x, xs), (y, ys));
+            }
+        }
+    }
+    seen.finish(f);
+}
+
+/// Entries by the subject labels they pin (`app=web`): two subjects that
+/// pin one key to different values never select the same pod, and every
+/// finding needs its two subjects to meet. For an entry, the candidates
+/// are those pinning one of its keys to its value, or not pinning that key
+/// at all — through the key that leaves the fewest.
+struct SubjectIndex<'s> {
+    pinned: BTreeMap<&'s str, BTreeMap<&'s str, Vec<usize>>>,
+    free: BTreeMap<&'s str, Vec<usize>>,
+}
+
+impl<'s> SubjectIndex<'s> {
+    fn new(candidates: &[usize], shapes: &'s [Option<Shape>]) -> SubjectIndex<'s> {
+        let mut pinned: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+        for &i in candidates {
+            if let Some(s) = &shapes[i] {
+                for (k, v) in s.subject.pins() {
+                    pinned.entry(k).or_default().entry(v).or_default().push(i);
+                }
+            }
+        }
+        let free = pinned
+            .keys()
+            .map(|&k| {
+                let without: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| shapes[i].as_ref().is_some_and(|s| s.subject.pinned(k).is_none()))
+                    .collect();
+                (k, without)
+            })
+            .collect();
+        SubjectIndex { pinned, free }
+    }
+
+    /// The candidates `shape` can meet, in candidate order.
+    fn candidates<'c>(&'c self, shape: &Shape, all: &'c [usize]) -> Box<dyn Iterator<Item = &'c usize> + 'c> {
+        let best = shape
+            .subject
+            .pins()
+            .filter_map(|(k, v)| {
+                let same = self.pinned.get(k)?.get(v).map_or(&[][..], Vec::as_slice);
+                let free = self.free.get(k).map_or(&[][..], Vec::as_slice);
+                Some((same.len() + free.len(), same, free))
+            })
+            .min_by_key(|(n, _, _)| *n);
+        match best {
+            Some((_, same, free)) => Box::new(same.iter().chain(free)),
+            None => Box::new(all.iter()),
+        }
+    }
+}
+
+/// One finding per rule and code: the first other rule found is named, the
+/// others are counted (a clusterwide deny can shadow hundreds of allows, and
+/// each of them needs one finding, not one per pair).
+#[derive(Default)]
+struct Seen<'e> {
+    found: BTreeMap<(usize, &'e str, Code), (usize, usize)>,
+}
+
+impl<'e> Seen<'e> {
+    /// Whether to make the finding about `at`; counts it otherwise.
+    fn first(&mut self, f: &Finder<'_>, at: &'e PolicyEntry, code: Code) -> bool {
+        let key = (at.origin.policy, at.origin.path.as_str(), code);
+        match self.found.get_mut(&key) {
+            Some((_, more)) => {
+                *more += 1;
+                false
+            }
+            None => {
+                self.found.insert(key, (f.out.len(), 0));
+                true
+            }
+        }
+    }
+
+    /// Adds "and N more" to the findings that stood for several pairs.
+    fn finish(self, f: &mut Finder<'_>) {
+        for (index, more) in self.found.into_values() {
+            if more > 0 {
+                let d = &mut f.out[index];
+                d.message.push_str(&format!(
+                    " (and {more} other rule{} likewise)",
+                    if more == 1 { "" } else { "s" }
+                ));
             }
         }
     }
 }
 
 /// Everything `x` can tell about `y`.
-fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (usize, &Shape), y: (usize, &Shape)) {
+fn pair<'e>(f: &mut Finder<'e>, seen: &mut Seen<'e>, x: (usize, &Shape), y: (usize, &Shape)) {
     let profile = &f.analysis.profile;
-    let (xe, ye) = (&f.analysis.lowered.entries[x.0], &f.analysis.lowered.entries[y.0]);
+    let analysis = f.analysis;
+    let (xe, ye) = (&analysis.lowered.entries[x.0], &analysis.lowered.entries[y.0]);
     if xe.origin.policy == ye.origin.policy && xe.origin.path == ye.origin.path {
         return; // peers of one rule
     }
     let (xk, yk) = (f.kind(xe), f.kind(ye));
     let covers = || y.1.within(x.1, profile);
     let meets = || y.1.meets(x.1, profile);
-    let mut emit = |f: &mut Finder<'_>, code: Code, message: String, hint: String| {
-        if reported.insert((y.0, x.0, code)) {
+    let mut emit = |f: &mut Finder<'e>, code: Code, message: String, hint: String| {
+        if seen.first(f, ye, code) {
             f.pair_finding(code, y.0, x.0, message, hint);
         }
     };
@@ -211,23 +305,21 @@ fn pair(f: &mut Finder<'_>, reported: &mut BTreeSet<(usize, usize, Code)>, x: (u
         // "A CCNP overrides a CNP": it does not; allows are a union (§3.4).
         if xk == Some(Kind::CiliumClusterwideNetworkPolicy)
             && matches!(yk, Some(Kind::NetworkPolicy | Kind::CiliumNetworkPolicy))
-            && x.1.subject.meets(&y.1.subject)
             && x.1.traffic_within(y.1, profile)
             && !y.1.traffic_within(x.1, profile)
+            && x.1.subject.meets(&y.1.subject)
+            && seen.first(f, xe, Code::ClusterwideNotOverride)
         {
-            let key = (x.0, y.0, Code::ClusterwideNotOverride);
-            if reported.insert(key) {
-                let (yn, xn) = names(f);
-                f.pair_finding(
-                    Code::ClusterwideNotOverride,
-                    x.0,
-                    y.0,
-                    format!(
-                        "clusterwide allow {xn} is narrower than {yn} on the same pods, but does not restrict it: allows are a union at one level, so the flows {yn} allows beyond it stay allowed (§3.4)"
-                    ),
-                    "to block those flows cluster-wide, write them as an ingressDeny/egressDeny rule; a clusterwide allow never overrides a namespaced one".to_owned(),
-                );
-            }
+            let (yn, xn) = names(f);
+            f.pair_finding(
+                Code::ClusterwideNotOverride,
+                x.0,
+                y.0,
+                format!(
+                    "clusterwide allow {xn} is narrower than {yn} on the same pods, but does not restrict it: allows are a union at one level, so the flows {yn} allows beyond it stay allowed (§3.4)"
+                ),
+                "to block those flows cluster-wide, write them as an ingressDeny/egressDeny rule; a clusterwide allow never overrides a namespaced one".to_owned(),
+            );
         }
     }
 }

@@ -80,6 +80,22 @@ impl KeySet {
         }
     }
 
+    /// Whether some value (or absence) is admitted by both, without
+    /// building the intersection.
+    fn meets(&self, other: &KeySet) -> bool {
+        if self.absent && other.absent {
+            return true;
+        }
+        match (&self.values, &other.values) {
+            (Values::Only(a), Values::Only(b)) => a.iter().any(|v| b.contains(v)),
+            (Values::Only(a), Values::AllBut(b)) | (Values::AllBut(b), Values::Only(a)) => {
+                a.iter().any(|v| !b.contains(v))
+            }
+            // Infinitely many values, finitely many excluded.
+            (Values::AllBut(_), Values::AllBut(_)) => true,
+        }
+    }
+
     fn within(&self, other: &KeySet) -> bool {
         if self.absent && !other.absent {
             return false;
@@ -154,7 +170,7 @@ impl Region {
             && self
                 .keys
                 .iter()
-                .all(|(k, set)| other.keys.get(k).is_none_or(|o| !set.intersect(o).is_empty()))
+                .all(|(k, set)| other.keys.get(k).is_none_or(|o| set.meets(o)))
     }
 
     /// The one value the region pins `key` to, if it does.
@@ -166,6 +182,11 @@ impl Region {
             }) if v.len() == 1 => v.iter().next().map(String::as_str),
             _ => None,
         }
+    }
+
+    /// The keys pinned to one value, with that value.
+    pub fn pins(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.keys.keys().filter_map(|k| Some((k.as_str(), self.pinned(k)?)))
     }
 
     /// Whether the region says anything about the `reserved:` labels
