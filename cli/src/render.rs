@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use netpolkit::{Diagnostic, Parsed, RefusedBy, Severity};
+use netpolkit::{Diagnostic, LineIndex, Parsed, RefusedBy, Severity};
 use serde::Serialize;
 
 use crate::input::Input;
@@ -32,8 +32,9 @@ pub fn text(results: &[(Input, Parsed)], color: bool) -> String {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
     let mut out = String::new();
     for (input, parsed) in results {
+        let index = LineIndex::new(&input.text);
         for d in &parsed.diagnostics {
-            out.push_str(&renderer.render(&report(input, d)));
+            out.push_str(&renderer.render(&report(input, &index, d)));
             out.push_str("\n\n");
         }
     }
@@ -65,36 +66,51 @@ pub fn joined(inputs: &[Input], sources: &netpolkit::SourceMap, diagnostics: &[D
             related.span.start = related.span.start.saturating_sub(start);
             related.span.end = related.span.end.saturating_sub(start);
         }
-        out.push_str(&renderer.render(&report(input, &local)));
+        let index = LineIndex::new(&input.text);
+        out.push_str(&renderer.render(&report(input, &index, &local)));
         out.push_str("\n\n");
     }
     out
 }
 
-fn report<'a>(input: &'a Input, d: &'a Diagnostic) -> Vec<Group<'a>> {
-    let end = d.span.end.max(d.span.start).min(input.text.len());
-    let start = d.span.start.min(end);
+/// The diagnostic with the lines it and its related locations cover (not
+/// the whole file: the renderer reads all the text it is given, and a large
+/// input has many diagnostics).
+fn report<'a>(input: &'a Input, index: &LineIndex, d: &'a Diagnostic) -> Vec<Group<'a>> {
+    let text = input.text.as_str();
+    let clamp = |start: usize, end: usize| {
+        let end = end.max(start).min(text.len());
+        start.min(end)..end
+    };
+    // The lines a span covers, as a snippet of their own.
+    let lines = |span: std::ops::Range<usize>| {
+        let first = index.line_col(text, span.start).line;
+        let last = index.line_col(text, span.end).line;
+        let window = index.line_span(text, first).start..index.line_span(text, last).end;
+        let local = span.start - window.start..span.end.min(window.end) - window.start;
+        (
+            Snippet::source(&text[window])
+                .line_start(first)
+                .path(input.name.as_str())
+                .fold(true),
+            local,
+        )
+    };
     let label = if d.path.is_empty() {
         String::new()
     } else {
         d.path.clone()
     };
-    let mut snippet = Snippet::source(input.text.as_str())
-        .path(input.name.as_str())
-        .fold(true)
-        .annotation(AnnotationKind::Primary.span(start..end).label(label));
+    let (primary, at) = lines(clamp(d.span.start, d.span.end));
+    let mut snippets = vec![primary.annotation(AnnotationKind::Primary.span(at).label(label))];
     for related in &d.related {
-        let end = related.span.end.min(input.text.len());
-        snippet = snippet.annotation(
-            AnnotationKind::Context
-                .span(related.span.start.min(end)..end)
-                .label(related.message.as_str()),
-        );
+        let (snippet, at) = lines(clamp(related.span.start, related.span.end));
+        snippets.push(snippet.annotation(AnnotationKind::Context.span(at).label(related.message.as_str())));
     }
     let mut title = level(d.severity)
         .primary_title(d.message.as_str())
         .id(format!("{} {}", d.code.id(), d.code.name()))
-        .element(snippet);
+        .elements(snippets);
     if let Some(hint) = &d.hint {
         title = title.element(Level::HELP.message(hint.as_str()));
     }
