@@ -22,6 +22,15 @@ impl FieldPath {
         }
     }
 
+    /// Back to the path of a document (see [`FieldPath::document`]),
+    /// keeping the room it has.
+    pub fn start_document(&mut self, item: Option<usize>) {
+        self.0.clear();
+        if let Some(i) = item {
+            self.0.extend([Seg::Key(Cow::Borrowed("items")), Seg::Index(i)]);
+        }
+    }
+
     pub fn push_key(&mut self, key: impl Into<Cow<'static, str>>) {
         self.0.push(Seg::Key(key.into()));
     }

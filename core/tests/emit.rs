@@ -423,6 +423,51 @@ fn every_manifest_is_written_as_serde_saphyr_wrote_it() {
     );
 }
 
+/// YAML is written straight from the models (`emit::emit`, which a
+/// conversion's text comes from), without the `Out` trees the test above
+/// holds to serde-saphyr's text: both must give the same text, for every
+/// manifest as read and as converted to every kind.
+#[test]
+fn models_are_written_as_their_trees() {
+    let files = manifests();
+    assert!(files.len() >= 190, "found only {} manifests", files.len());
+    let mut documents = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read manifest");
+        let parsed = netpolkit::parse(&text);
+        let refs: Vec<&netpolkit::Document> = parsed.documents.iter().collect();
+        let trees: Vec<Out> = refs.iter().filter_map(|d| emit::document(d)).collect();
+        assert_eq!(
+            emit::emit(&refs, emit::Format::Yaml),
+            to_yaml(&trees),
+            "{} as read",
+            file.display()
+        );
+        documents += trees.len();
+        for to in Target::ALL {
+            let options = ConvertOptions {
+                to,
+                prove: false,
+                ..ConvertOptions::default()
+            };
+            let conversion = convert::convert(&text, &options);
+            let trees: Vec<Out> = conversion.output().iter().filter_map(emit::document).collect();
+            assert_eq!(
+                conversion.text,
+                to_yaml(&trees),
+                "{} to {}",
+                file.display(),
+                to.as_str()
+            );
+            documents += trees.len();
+        }
+    }
+    eprintln!(
+        "{} files, {documents} documents written alike from models and trees",
+        files.len()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Generated trees
 

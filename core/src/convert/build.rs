@@ -69,19 +69,22 @@ pub fn parts(selector: &LabelSelector) -> (Vec<(String, String)>, Vec<Requiremen
 /// Output metadata: name and namespace as given, the source's labels and
 /// annotations kept, and the provenance annotation added.
 pub fn metadata(source: &ObjectMeta, name: String, namespace: Option<String>, provenance: String) -> ObjectMeta {
-    let mut annotations: Vec<(String, String)> = source
+    let mut annotations: Vec<LabelEntry> = source
         .annotations
         .iter()
         .flat_map(|m| m.iter())
         .filter(|(k, _)| *k != PROVENANCE)
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| LabelEntry { key: s(k), value: s(v) })
         .collect();
-    annotations.push((PROVENANCE.to_owned(), provenance));
+    annotations.push(LabelEntry {
+        key: s(PROVENANCE),
+        value: s(provenance),
+    });
     ObjectMeta {
         name: Some(s(name)),
         namespace: namespace.map(s),
         labels: source.labels.clone().map(|l| sp(l.value)),
-        annotations: Some(sp(label_map(annotations))),
+        annotations: Some(sp(LabelMap::new(annotations))),
         ..ObjectMeta::default()
     }
 }

@@ -466,7 +466,7 @@ fn peer_rule(
         }
     }
     let has_l4 = rule.to_ports.is_some() || rule.icmps.is_some();
-    let peers = if rule.peer_kinds().is_empty() {
+    let peers = if rule.peer_kinds().next().is_none() {
         // §2.14: no peer field is the wildcard with ports, nothing without.
         if !has_l4 {
             return None;

@@ -14,13 +14,14 @@
 //! A clusterwide target pins the subject and the same-namespace peers to the
 //! policy's namespace, which a CiliumNetworkPolicy gets injected (§2.13).
 
-use super::build::{label_map, list, metadata, parts, requirement, s, selector, sp};
+use super::build::{label_map, metadata, parts, requirement, s, selector, sp};
 use super::names::clusterwide_name;
 use super::Ctx;
 use crate::cluster::{NAMESPACE, NAMESPACE_LABELS};
 use crate::model::{
-    CidrRule, CiliumPolicy, Entity, IntOrString, Kind, LabelSelector, Manifest, NetworkPolicy, NetworkPolicyPeer,
-    NetworkPolicyRule, Operator, PeerRule, PolicyType, PortProtocol, PortRule, Protocol, Rule,
+    CidrRule, CiliumPolicy, Entity, IntOrString, Kind, LabelEntry, LabelMap, LabelSelector, Manifest, NetworkPolicy,
+    NetworkPolicyPeer, NetworkPolicyRule, Operator, PeerRule, PolicyType, PortProtocol, PortRule, Protocol,
+    Requirement, Rule, Spanned,
 };
 
 /// Cilium refuses more than this many ports in one `toPorts` item (§2.12).
@@ -42,25 +43,25 @@ pub fn convert(ctx: &mut Ctx, policy: &NetworkPolicy) {
     if clusterwide {
         subject = scope.same_namespace(&subject);
     }
-    let types: Vec<PolicyType> = spec
+    let types = spec
         .and_then(|s| s.policy_types.as_ref())
-        .map(|t| t.iter().map(|t| t.value).collect())
-        .unwrap_or_default();
+        .map_or(&[][..], |t| t.as_slice());
+    let has_type = |wanted: PolicyType| types.iter().any(|t| t.value == wanted);
     let ingress_rules = spec.and_then(|s| s.ingress.as_ref());
     let egress_rules = spec.and_then(|s| s.egress.as_ref());
     let mut ingress = section(ingress_rules, &scope);
     let mut egress = section(egress_rules, &scope);
     // §1.5: the default deny a NetworkPolicy implies without rules.
-    if ingress.is_empty() && (types.contains(&PolicyType::Ingress) || !types.contains(&PolicyType::Egress)) {
-        ingress.push(PeerRule::default());
+    if ingress.is_empty() && (has_type(PolicyType::Ingress) || !has_type(PolicyType::Egress)) {
+        ingress.push(sp(PeerRule::default()));
     }
-    if egress.is_empty() && types.contains(&PolicyType::Egress) {
-        egress.push(PeerRule::default());
+    if egress.is_empty() && has_type(PolicyType::Egress) {
+        egress.push(sp(PeerRule::default()));
     }
     let rule = Rule {
         endpoint_selector: Some(sp(subject)),
-        ingress: (!ingress.is_empty()).then(|| list(ingress)),
-        egress: (!egress.is_empty()).then(|| list(egress)),
+        ingress: (!ingress.is_empty()).then(|| sp(ingress)),
+        egress: (!egress.is_empty()).then(|| sp(egress)),
         ..Rule::default()
     };
     let provenance = super::describe(ctx.document);
@@ -71,11 +72,9 @@ pub fn convert(ctx: &mut Ctx, policy: &NetworkPolicy) {
             None,
         )
     } else {
-        (
-            Kind::CiliumNetworkPolicy,
-            name,
-            policy.metadata.namespace().map(str::to_owned),
-        )
+        // The source's own namespace (not `default` when it has none).
+        let ns = policy.metadata.namespace().is_some().then_some(namespace);
+        (Kind::CiliumNetworkPolicy, name, ns)
     };
     let converted = CiliumPolicy {
         metadata: sp(metadata(&policy.metadata, name, ns, provenance)),
@@ -108,50 +107,57 @@ impl Scope<'_> {
 
 /// The Cilium rules of one direction: each NetworkPolicy rule becomes one
 /// rule per peer kind it uses, all with the rule's ports.
-fn section(rules: Option<&crate::model::List<NetworkPolicyRule>>, scope: &Scope) -> Vec<PeerRule> {
+fn section(rules: Option<&crate::model::List<NetworkPolicyRule>>, scope: &Scope) -> Vec<Spanned<PeerRule>> {
     let mut out = Vec::new();
     for rule in rules.iter().flat_map(|l| l.iter()) {
-        let to_ports = ports(rule.ports.as_ref());
-        let peers: Vec<&NetworkPolicyPeer> = rule.peers.iter().flat_map(|l| l.iter()).map(|p| &p.value).collect();
+        let mut to_ports = ports(rule.ports.as_ref());
+        let peers = rule.peers.as_ref().map_or(&[][..], |l| l.as_slice());
         if peers.is_empty() {
-            out.push(PeerRule {
+            out.push(sp(PeerRule {
                 entities: Some(sp(vec![sp(Entity::All)])),
-                to_ports: to_ports.clone(),
+                to_ports,
                 ..PeerRule::default()
-            });
+            }));
             continue;
         }
-        let endpoints: Vec<LabelSelector> = peers
+        let endpoints: Vec<_> = peers
             .iter()
             .filter(|p| p.ip_block.is_none())
-            .map(|p| endpoint_selector(p, scope))
+            .map(|p| sp(endpoint_selector(p, scope)))
             .collect();
-        let cidrs: Vec<CidrRule> = peers
+        let cidrs: Vec<_> = peers
             .iter()
             .filter_map(|p| p.ip_block.as_ref())
-            .map(|b| CidrRule {
-                cidr: b.cidr.as_ref().map(|c| s(c.value.clone())),
-                except: b
-                    .except
-                    .as_ref()
-                    .filter(|e| !e.is_empty())
-                    .map(|e| sp(e.iter().map(|x| s(x.value.clone())).collect())),
-                ..CidrRule::default()
+            .map(|b| {
+                sp(CidrRule {
+                    cidr: b.cidr.as_ref().map(|c| s(c.value.clone())),
+                    except: b
+                        .except
+                        .as_ref()
+                        .filter(|e| !e.is_empty())
+                        .map(|e| sp(e.iter().map(|x| s(x.value.clone())).collect())),
+                    ..CidrRule::default()
+                })
             })
             .collect();
         if !endpoints.is_empty() {
-            out.push(PeerRule {
-                endpoints: Some(list(endpoints)),
-                to_ports: to_ports.clone(),
+            // The ports go to the last rule; the one before gets a copy.
+            out.push(sp(PeerRule {
+                endpoints: Some(sp(endpoints)),
+                to_ports: if cidrs.is_empty() {
+                    to_ports.take()
+                } else {
+                    to_ports.clone()
+                },
                 ..PeerRule::default()
-            });
+            }));
         }
         if !cidrs.is_empty() {
-            out.push(PeerRule {
-                cidr_set: Some(list(cidrs)),
-                to_ports: to_ports.clone(),
+            out.push(sp(PeerRule {
+                cidr_set: Some(sp(cidrs)),
+                to_ports,
                 ..PeerRule::default()
-            });
+            }));
         }
     }
     out
@@ -159,30 +165,34 @@ fn section(rules: Option<&crate::model::List<NetworkPolicyRule>>, scope: &Scope)
 
 /// The endpoint selector of a pod/namespace peer (§1.4).
 fn endpoint_selector(peer: &NetworkPolicyPeer, scope: &Scope) -> LabelSelector {
-    let pod = peer.pod_selector.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let empty = LabelSelector::default();
+    let pod = peer.pod_selector.as_ref().map_or(&empty, |s| &s.value);
     let Some(namespaces) = &peer.namespace_selector else {
         // Same namespace: injected for a CNP, written out for a CCNP.
         return if scope.clusterwide {
-            scope.same_namespace(&pod)
+            scope.same_namespace(pod)
         } else {
-            pod
+            pod.clone()
         };
     };
-    let (ns_labels, ns_expressions) = parts(namespaces);
-    let (pod_labels, pod_expressions) = parts(&pod);
-    let mut expressions: Vec<_> = ns_expressions
-        .into_iter()
+    let mut expressions: Vec<Requirement> = namespaces
+        .match_expressions
+        .iter()
+        .flat_map(|l| l.iter())
         .map(|r| {
             let values = r
                 .values
-                .map(|v| v.value.into_iter().map(|x| x.value).collect())
+                .as_ref()
+                .map(|v| v.iter().map(|x| x.value.clone()).collect())
                 .unwrap_or_default();
             requirement(format!("{NAMESPACE_LABELS}{}", r.key.value), r.operator.value, values)
         })
         .collect();
-    let mut labels: Vec<(String, String)> = ns_labels
-        .into_iter()
-        .map(|(k, v)| (format!("{NAMESPACE_LABELS}{k}"), v))
+    let mut labels: Vec<LabelEntry> = namespaces
+        .match_labels
+        .iter()
+        .flat_map(|m| m.iter())
+        .map(|(k, v)| entry(format!("{NAMESPACE_LABELS}{k}"), v.to_owned()))
         .collect();
     if labels.is_empty() && expressions.is_empty() {
         // `namespaceSelector: {}`: every namespace.
@@ -199,35 +209,64 @@ fn endpoint_selector(peer: &NetworkPolicyPeer, scope: &Scope) -> LabelSelector {
             .iter()
             .any(|r| matches!(r.operator.value, Operator::In | Operator::Exists));
     let source = if kept_to_pods || scope.clusterwide { "" } else { "k8s:" };
-    labels.extend(pod_labels.into_iter().map(|(k, v)| (format!("{source}{k}"), v)));
-    expressions.extend(pod_expressions.into_iter().map(|mut r| {
-        r.key.value = format!("{source}{}", r.key.value);
+    let with_source = |key: &str| {
+        if source.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{source}{key}")
+        }
+    };
+    labels.extend(
+        pod.match_labels
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| entry(with_source(k), v.to_owned())),
+    );
+    expressions.extend(pod.match_expressions.iter().flat_map(|l| l.iter()).map(|r| {
+        let mut r = r.value.clone();
+        if !source.is_empty() {
+            r.key.value = with_source(&r.key.value);
+        }
         r
     }));
-    selector(label_map(labels), expressions)
+    selector(LabelMap::new(labels), expressions)
+}
+
+/// A label entry without location.
+fn entry(key: String, value: String) -> LabelEntry {
+    LabelEntry {
+        key: s(key),
+        value: s(value),
+    }
 }
 
 /// A NetworkPolicy rule's ports as Cilium port rules; `None` without ports.
 fn ports(ports: Option<&crate::model::List<crate::model::NetworkPolicyPort>>) -> Option<crate::model::List<PortRule>> {
     let ports = ports.filter(|p| !p.is_empty())?;
-    let converted: Vec<PortProtocol> = ports
+    let converted: Vec<_> = ports
         .iter()
-        .map(|p| PortProtocol {
-            port: Some(s(match p.port.as_ref().map(|p| &p.value) {
-                Some(IntOrString::Int(n)) => n.to_string(),
-                Some(IntOrString::Str(name)) => name.clone(),
-                None => "0".to_owned(),
-            })),
-            end_port: p.end_port.clone(),
-            protocol: Some(sp(p.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value))),
+        .map(|p| {
+            sp(PortProtocol {
+                port: Some(s(match p.port.as_ref().map(|p| &p.value) {
+                    Some(IntOrString::Int(n)) => n.to_string(),
+                    Some(IntOrString::Str(name)) => name.clone(),
+                    None => "0".to_owned(),
+                })),
+                end_port: p.end_port.clone(),
+                protocol: Some(sp(p.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value))),
+            })
         })
         .collect();
-    let rules: Vec<PortRule> = converted
-        .chunks(MAX_PORTS)
-        .map(|chunk| PortRule {
-            ports: Some(list(chunk.to_vec())),
+    let rule = |ports: Vec<_>| {
+        sp(PortRule {
+            ports: Some(sp(ports)),
             ..PortRule::default()
         })
-        .collect();
-    Some(list(rules))
+    };
+    let rules = if converted.len() <= MAX_PORTS {
+        vec![rule(converted)]
+    } else {
+        converted.chunks(MAX_PORTS).map(|chunk| rule(chunk.to_vec())).collect()
+    };
+    Some(sp(rules))
 }

@@ -217,9 +217,11 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
     }
     let subjects = names::subjects_by_document(&source.lowered);
     let mut diagnostics = Vec::new();
-    let mut output = Vec::new();
+    let mut output = Vec::with_capacity(source.parsed.documents.len());
     // The source document each output document came from.
-    let mut origins = Vec::new();
+    let mut origins = Vec::with_capacity(source.parsed.documents.len());
+    // What each document converts to, emptied into `output` and reused.
+    let mut converted = Converted::default();
     let refused: BTreeSet<usize> = source
         .parsed
         .diagnostics
@@ -266,7 +268,7 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
             document,
             target: options.to,
             namespaces: &namespaces,
-            out: Converted::default(),
+            out: std::mem::take(&mut converted),
         };
         match (&document.manifest, options.to) {
             (_, to) if kind == to.kind() => ctx.push(kind, document.manifest.clone()),
@@ -289,12 +291,9 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
             }
             _ => {}
         }
-        let Converted {
-            manifests,
-            diagnostics: mut found,
-        } = ctx.out;
-        diagnostics.append(&mut found);
-        for (kind, manifest) in manifests {
+        converted = ctx.out;
+        diagnostics.append(&mut converted.diagnostics);
+        for (kind, manifest) in converted.manifests.drain(..) {
             output.push(build::document(output.len(), kind, manifest));
             origins.push(document.index);
         }

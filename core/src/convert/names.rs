@@ -1,7 +1,7 @@
 //! Names and namespaces of converted policies: deterministic, unique, and
 //! placing a clusterwide policy in the namespaces it actually covers.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::cluster::{Cluster, NAMESPACE, NAMESPACE_LABELS};
 use crate::ir::{Label, Labels, Lowered, Selector, Source, Subject};
@@ -123,6 +123,20 @@ fn namespace_labels(name: &str, labels: &[(String, String)]) -> Labels {
 
 /// Makes (kind, namespace, name) unique by suffixing `-2`, `-3`... in order.
 pub fn disambiguate(documents: &mut [Document]) {
+    // Usually every name is unique already: then nothing is renamed, and
+    // finding that out needs no copy of the names.
+    let mut unique = HashSet::with_capacity(documents.len());
+    if documents.iter().all(|d| {
+        let meta = d.manifest.metadata();
+        meta.is_none()
+            || unique.insert((
+                d.model_kind(),
+                meta.and_then(|m| m.namespace()),
+                meta.and_then(|m| m.name()).unwrap_or("policy"),
+            ))
+    }) {
+        return;
+    }
     let mut seen = BTreeSet::new();
     for document in documents.iter_mut() {
         let kind = document.model_kind();

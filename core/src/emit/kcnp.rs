@@ -1,89 +1,76 @@
-//! ClusterNetworkPolicy → output tree.
+//! ClusterNetworkPolicy → output.
 
-use super::{int, list, selector, string, strings, Obj};
+use super::{int, list, selector, string, strings, W};
 use crate::model::*;
-use crate::yaml::Out;
 
-pub(super) fn spec(spec: &ClusterNetworkPolicySpec) -> Out {
-    let mut o = Obj::new();
-    o.opt("tier", spec.tier.as_ref().map(|t| Out::str(t.as_str())));
-    o.opt("priority", spec.priority.as_ref().map(int));
-    o.opt(
-        "subject",
-        spec.subject.as_ref().map(|s| {
-            let mut o = Obj::new();
-            o.opt("namespaces", s.namespaces.as_ref().map(|s| selector(s)));
-            o.opt("pods", s.pods.as_ref().map(|p| pods(p)));
-            o.build()
-        }),
-    );
-    o.opt("ingress", spec.ingress.as_ref().map(|l| list(l, |r| rule(r, "from"))));
-    o.opt("egress", spec.egress.as_ref().map(|l| list(l, |r| rule(r, "to"))));
-    o.build()
-}
-
-fn pods(pods: &NamespacedPod) -> Out {
-    let mut o = Obj::new();
-    o.opt(
-        "namespaceSelector",
-        pods.namespace_selector.as_ref().map(|s| selector(s)),
-    );
-    o.opt("podSelector", pods.pod_selector.as_ref().map(|s| selector(s)));
-    o.build()
-}
-
-fn rule(rule: &ClusterNetworkPolicyRule, peers: &str) -> Out {
-    let mut o = Obj::new();
-    o.opt("name", rule.name.as_ref().map(string));
-    o.opt("action", rule.action.as_ref().map(|a| Out::str(a.as_str())));
-    o.opt(
-        peers,
-        rule.peers.as_ref().map(|l| {
-            list(l, |p| {
-                let mut o = Obj::new();
-                o.opt("namespaces", p.namespaces.as_ref().map(|s| selector(s)));
-                o.opt("pods", p.pods.as_ref().map(|p| pods(p)));
-                o.opt("nodes", p.nodes.as_ref().map(|s| selector(s)));
-                o.opt("networks", p.networks.as_ref().map(strings));
-                o.opt("domainNames", p.domain_names.as_ref().map(strings));
-                o.build()
+pub(super) fn spec(w: &mut W, spec: &ClusterNetworkPolicySpec) {
+    w.map(|w| {
+        w.opt("tier", spec.tier.as_ref(), |w, t| w.str(t.as_str()));
+        w.opt("priority", spec.priority.as_ref(), int);
+        w.opt("subject", spec.subject.as_ref(), |w, s| {
+            w.map(|w| {
+                w.opt("namespaces", s.namespaces.as_ref(), |w, s| selector(w, s));
+                w.opt("pods", s.pods.as_ref(), |w, p| pods(w, p));
             })
-        }),
-    );
-    o.opt(
-        "protocols",
-        rule.protocols.as_ref().map(|l| {
-            list(l, |p| {
-                let mut o = Obj::new();
-                o.opt("tcp", p.tcp.as_ref().map(|p| protocol_port(p)));
-                o.opt("udp", p.udp.as_ref().map(|p| protocol_port(p)));
-                o.opt("sctp", p.sctp.as_ref().map(|p| protocol_port(p)));
-                o.opt("destinationNamedPort", p.destination_named_port.as_ref().map(string));
-                o.build()
-            })
-        }),
-    );
-    o.build()
+        });
+        w.opt("ingress", spec.ingress.as_ref(), |w, l| {
+            list(w, l, |w, r| rule(w, r, "from"))
+        });
+        w.opt("egress", spec.egress.as_ref(), |w, l| {
+            list(w, l, |w, r| rule(w, r, "to"))
+        });
+    });
 }
 
-fn protocol_port(port: &ProtocolPort) -> Out {
-    let mut o = Obj::new();
-    o.opt(
-        "destinationPort",
-        port.destination_port.as_ref().map(|d| {
-            let mut o = Obj::new();
-            o.opt("number", d.number.as_ref().map(int));
-            o.opt(
-                "range",
-                d.range.as_ref().map(|r| {
-                    let mut o = Obj::new();
-                    o.opt("start", r.start.as_ref().map(int));
-                    o.opt("end", r.end.as_ref().map(int));
-                    o.build()
-                }),
-            );
-            o.build()
-        }),
-    );
-    o.build()
+fn pods(w: &mut W, pods: &NamespacedPod) {
+    w.map(|w| {
+        w.opt("namespaceSelector", pods.namespace_selector.as_ref(), |w, s| {
+            selector(w, s)
+        });
+        w.opt("podSelector", pods.pod_selector.as_ref(), |w, s| selector(w, s));
+    });
+}
+
+fn rule(w: &mut W, rule: &ClusterNetworkPolicyRule, peers: &str) {
+    w.map(|w| {
+        w.opt("name", rule.name.as_ref(), string);
+        w.opt("action", rule.action.as_ref(), |w, a| w.str(a.as_str()));
+        w.opt(peers, rule.peers.as_ref(), |w, l| {
+            list(w, l, |w, p| {
+                w.map(|w| {
+                    w.opt("namespaces", p.namespaces.as_ref(), |w, s| selector(w, s));
+                    w.opt("pods", p.pods.as_ref(), |w, p| pods(w, p));
+                    w.opt("nodes", p.nodes.as_ref(), |w, s| selector(w, s));
+                    w.opt("networks", p.networks.as_ref(), strings);
+                    w.opt("domainNames", p.domain_names.as_ref(), strings);
+                })
+            })
+        });
+        w.opt("protocols", rule.protocols.as_ref(), |w, l| {
+            list(w, l, |w, p| {
+                w.map(|w| {
+                    w.opt("tcp", p.tcp.as_ref(), |w, p| protocol_port(w, p));
+                    w.opt("udp", p.udp.as_ref(), |w, p| protocol_port(w, p));
+                    w.opt("sctp", p.sctp.as_ref(), |w, p| protocol_port(w, p));
+                    w.opt("destinationNamedPort", p.destination_named_port.as_ref(), string);
+                })
+            })
+        });
+    });
+}
+
+fn protocol_port(w: &mut W, port: &ProtocolPort) {
+    w.map(|w| {
+        w.opt("destinationPort", port.destination_port.as_ref(), |w, d| {
+            w.map(|w| {
+                w.opt("number", d.number.as_ref(), int);
+                w.opt("range", d.range.as_ref(), |w, r| {
+                    w.map(|w| {
+                        w.opt("start", r.start.as_ref(), int);
+                        w.opt("end", r.end.as_ref(), int);
+                    })
+                });
+            })
+        });
+    });
 }

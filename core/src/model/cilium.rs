@@ -145,24 +145,23 @@ pub struct PeerRule {
 }
 
 impl PeerRule {
-    /// The L3 peer fields that are present (even if empty), with their spans.
-    pub fn peer_kinds(&self) -> Vec<(PeerKind, crate::source::Span)> {
-        let mut kinds = Vec::new();
-        let mut add = |kind, span: Option<crate::source::Span>| {
-            if let Some(span) = span {
-                kinds.push((kind, span));
-            }
-        };
-        add(PeerKind::Endpoints, self.endpoints.as_ref().map(|l| l.span));
-        add(PeerKind::Requires, self.requires.as_ref().map(|l| l.span));
-        add(PeerKind::Cidr, self.cidr.as_ref().map(|l| l.span));
-        add(PeerKind::CidrSet, self.cidr_set.as_ref().map(|l| l.span));
-        add(PeerKind::Entities, self.entities.as_ref().map(|l| l.span));
-        add(PeerKind::Groups, self.groups.as_ref().map(|l| l.span));
-        add(PeerKind::Nodes, self.nodes.as_ref().map(|l| l.span));
-        add(PeerKind::Services, self.services.as_ref().map(|l| l.span));
-        add(PeerKind::Fqdns, self.fqdns.as_ref().map(|l| l.span));
-        kinds
+    /// The L3 peer fields that are present (even if empty), with their
+    /// spans, in field order (without allocating: validation asks this of
+    /// every rule).
+    pub fn peer_kinds(&self) -> impl Iterator<Item = (PeerKind, crate::source::Span)> {
+        [
+            (PeerKind::Endpoints, self.endpoints.as_ref().map(|l| l.span)),
+            (PeerKind::Requires, self.requires.as_ref().map(|l| l.span)),
+            (PeerKind::Cidr, self.cidr.as_ref().map(|l| l.span)),
+            (PeerKind::CidrSet, self.cidr_set.as_ref().map(|l| l.span)),
+            (PeerKind::Entities, self.entities.as_ref().map(|l| l.span)),
+            (PeerKind::Groups, self.groups.as_ref().map(|l| l.span)),
+            (PeerKind::Nodes, self.nodes.as_ref().map(|l| l.span)),
+            (PeerKind::Services, self.services.as_ref().map(|l| l.span)),
+            (PeerKind::Fqdns, self.fqdns.as_ref().map(|l| l.span)),
+        ]
+        .into_iter()
+        .filter_map(|(kind, span)| Some((kind, span?)))
     }
 }
 

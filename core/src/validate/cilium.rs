@@ -212,12 +212,17 @@ fn gate(c: &mut Check, what: &str, span: Span, since: CiliumVersion, version: Ci
 fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny: bool, scope: Scope) {
     let version = c.options.cilium_version;
     // L3 mutual exclusion: only non-empty lists count (§2.12); fromRequires is not an L3 member.
-    let mut l3: Vec<(PeerKind, Span)> = rule
+    let mut present = [(PeerKind::Endpoints, Span::default()); 9];
+    let mut count = 0;
+    for found in rule
         .peer_kinds()
-        .into_iter()
         .filter(|(kind, _)| *kind != PeerKind::Requires)
         .filter(|(kind, _)| peer_list_len(rule, *kind) > 0)
-        .collect();
+    {
+        present[count] = found;
+        count += 1;
+    }
+    let l3 = &mut present[..count];
     // Point at the one written second.
     l3.sort_by_key(|(_, span)| span.start);
     if l3.len() > 1 {
@@ -739,8 +744,7 @@ fn port_protocol(
             Some("use \"0\" for every port of the protocol".to_owned()),
         ),
         Some(port) => c.at("port", |c| {
-            let lowered = port.value.to_ascii_lowercase();
-            if syntax::port_name(&lowered).is_empty() {
+            if syntax::is_port_name_any_case(&port.value) {
                 if extended {
                     c.agent(
                         Code::InvalidPort,
@@ -771,7 +775,7 @@ fn port_protocol(
                     None,
                 ),
                 Err(_) => {
-                    let errors = syntax::port_name(&lowered);
+                    let errors = syntax::port_name(&port.value.to_ascii_lowercase());
                     let first = errors
                         .first()
                         .map(String::as_str)

@@ -37,10 +37,13 @@ pub fn validate(documents: &[Document], options: &Options, diagnostics: &mut Vec
             }
         }
     }
+    // One path for every document, so that it grows only once.
+    let mut path = FieldPath::default();
     for document in documents {
+        path.start_document(item_index(&document.path));
         let mut c = Check {
             document: document.index,
-            path: FieldPath::document(item_index(&document.path)),
+            path: std::mem::take(&mut path),
             options,
             broken: broken.get(document.index).map(Vec::as_slice).unwrap_or(&[]),
             diagnostics: &mut *diagnostics,
@@ -58,6 +61,7 @@ pub fn validate(documents: &[Document], options: &Options, diagnostics: &mut Vec
             Manifest::ClusterProfile(p) => profile::cluster_profile(&mut c, p, document),
             Manifest::Other | Manifest::Invalid => {}
         }
+        path = c.path;
     }
 }
 

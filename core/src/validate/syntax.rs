@@ -114,16 +114,15 @@ pub const NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
 /// count towards its length). Mirrors cilium `pkg/labels` IsValidCiliumLabelKey.
 pub fn cilium_label_key(key: &str) -> Vec<String> {
     let mut errors = Vec::new();
-    let parts: Vec<&str> = key.split(':').collect();
-    let label = match parts.as_slice() {
-        [label] => *label,
-        [source, label] => {
+    let label = match key.split_once(':') {
+        None => key,
+        Some((source, label)) if !label.contains(':') => {
             if source.is_empty() || !source.chars().all(|c| c.is_ascii_alphanumeric()) {
                 errors.push("label source should be a non empty string with only alphanumeric characters".to_owned());
             }
-            *label
+            label
         }
-        _ => {
+        Some(_) => {
             errors.push("a valid label key only supports ':' as a source separator with a non-empty value".to_owned());
             return errors;
         }
@@ -156,6 +155,19 @@ pub fn port_name(value: &str) -> Vec<String> {
         errors.push("must not begin or end with a hyphen".to_owned());
     }
     errors
+}
+
+/// Whether `value`, with its ASCII letters in lower case, is an IANA
+/// service name (what `port_name` of the lower-cased text finds nothing
+/// wrong with), without copying it: ports are mostly numbers, which are not.
+pub fn is_port_name_any_case(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() <= 15
+        && bytes.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && bytes.iter().any(u8::is_ascii_alphabetic)
+        && !value.contains("--")
+        && !value.starts_with('-')
+        && !value.ends_with('-')
 }
 
 /// Cilium's DNS name pattern (`matchName`): `^([-a-zA-Z0-9_]+[.]?)+$`.
@@ -255,6 +267,23 @@ mod tests {
 
     #[test]
     fn port_names_are_iana_service_names() {
+        for name in [
+            "http",
+            "dns-tcp",
+            "80",
+            "HTTP",
+            "Http-2",
+            "a--b",
+            "-a",
+            "a-",
+            "a-very-long-port-name",
+            "",
+            "é",
+            "h_p",
+        ] {
+            let lowered = name.to_ascii_lowercase();
+            assert_eq!(is_port_name_any_case(name), port_name(&lowered).is_empty(), "{name}");
+        }
         assert!(port_name("http").is_empty());
         assert!(port_name("dns-tcp").is_empty());
         assert!(!port_name("80").is_empty());

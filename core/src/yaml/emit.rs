@@ -51,6 +51,31 @@ impl Serialize for Out {
     }
 }
 
+/// A scalar as a [`Sink`] receives it.
+#[derive(Clone, Copy, Debug)]
+pub enum Leaf<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+/// Where a tree is written, one event at a time: collections are opened,
+/// given their entries (`key` before each value of a mapping) and closed.
+/// The model emitter writes through it straight into YAML ([`YamlWriter`])
+/// or into an [`Out`] tree ([`OutBuilder`]), so the model is walked by one
+/// piece of code whatever it becomes.
+pub trait Sink {
+    fn begin_map(&mut self);
+    fn begin_seq(&mut self);
+    /// Closes the innermost open collection.
+    fn end(&mut self);
+    /// The key of the next value, in an open mapping.
+    fn key(&mut self, key: &str);
+    fn leaf(&mut self, leaf: Leaf<'_>);
+}
+
 /// YAML in kubectl's layout: two-space indent, sequence items level with
 /// their key (`key:` then `- a`), a map in a sequence item starting on the
 /// dash's line, `{}` and `[]` for empty collections, keys in the given
@@ -64,14 +89,133 @@ impl Serialize for Out {
 /// whose output (indent 2, compact lists) it reproduces byte for byte;
 /// `tests/emit.rs` holds it to that over every manifest we have.
 pub fn to_yaml(documents: &[Out]) -> String {
-    let mut out = String::new();
-    for (i, doc) in documents.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        document(&mut out, doc);
+    let mut writer = YamlWriter::new();
+    for doc in documents {
+        writer.document();
+        walk(&mut writer, doc);
     }
-    out
+    writer.finish()
+}
+
+/// Feeds a whole tree to `sink`. Nesting is kept on an explicit stack, so
+/// no tree is too deep to write.
+pub fn walk<S: Sink + ?Sized>(sink: &mut S, root: &Out) {
+    let mut stack: Vec<Children<'_>> = Vec::new();
+    let mut next = Some(root);
+    loop {
+        match next.take() {
+            Some(Out::Map(entries)) => {
+                sink.begin_map();
+                stack.push(Children::Map(entries.iter()));
+            }
+            Some(Out::Seq(items)) => {
+                sink.begin_seq();
+                stack.push(Children::Seq(items.iter()));
+            }
+            Some(leaf) => sink.leaf(leaf.as_leaf()),
+            None => {}
+        }
+        let Some(open) = stack.last_mut() else {
+            return;
+        };
+        match open {
+            Children::Map(entries) => match entries.next() {
+                Some((k, v)) => {
+                    sink.key(k);
+                    next = Some(v);
+                }
+                None => {
+                    stack.pop();
+                    sink.end();
+                }
+            },
+            Children::Seq(items) => match items.next() {
+                Some(v) => next = Some(v),
+                None => {
+                    stack.pop();
+                    sink.end();
+                }
+            },
+        }
+    }
+}
+
+enum Children<'a> {
+    Map(std::slice::Iter<'a, (String, Out)>),
+    Seq(std::slice::Iter<'a, Out>),
+}
+
+impl Out {
+    /// A scalar as a leaf; an empty collection of the same kind for the others.
+    fn as_leaf(&self) -> Leaf<'_> {
+        match self {
+            Out::Null | Out::Map(_) | Out::Seq(_) => Leaf::Null,
+            Out::Bool(b) => Leaf::Bool(*b),
+            Out::Int(i) => Leaf::Int(*i),
+            Out::Float(f) => Leaf::Float(*f),
+            Out::Str(s) => Leaf::Str(s),
+        }
+    }
+}
+
+/// Builds the [`Out`] tree of the events it receives (one tree per
+/// document: take it with [`OutBuilder::take`]).
+#[derive(Default)]
+pub struct OutBuilder {
+    /// Open collections, each with the key it goes under in its parent.
+    stack: Vec<(Option<String>, Out)>,
+    key: Option<String>,
+    done: Option<Out>,
+}
+
+impl OutBuilder {
+    pub fn new() -> Self {
+        OutBuilder::default()
+    }
+
+    /// The last tree completed.
+    pub fn take(&mut self) -> Option<Out> {
+        self.done.take()
+    }
+
+    fn add(&mut self, value: Out) {
+        match self.stack.last_mut() {
+            Some((_, Out::Map(entries))) => entries.push((self.key.take().unwrap_or_default(), value)),
+            Some((_, Out::Seq(items))) => items.push(value),
+            Some(_) | None => self.done = Some(value),
+        }
+    }
+}
+
+impl Sink for OutBuilder {
+    fn begin_map(&mut self) {
+        self.stack.push((self.key.take(), Out::Map(Vec::new())));
+    }
+
+    fn begin_seq(&mut self) {
+        self.stack.push((self.key.take(), Out::Seq(Vec::new())));
+    }
+
+    fn end(&mut self) {
+        if let Some((key, value)) = self.stack.pop() {
+            self.key = key;
+            self.add(value);
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.key = Some(key.to_owned());
+    }
+
+    fn leaf(&mut self, leaf: Leaf<'_>) {
+        self.add(match leaf {
+            Leaf::Null => Out::Null,
+            Leaf::Bool(b) => Out::Bool(b),
+            Leaf::Int(i) => Out::Int(i),
+            Leaf::Float(f) => Out::Float(f),
+            Leaf::Str(s) => Out::Str(s.to_owned()),
+        });
+    }
 }
 
 /// Keys longer than this (as written) need the explicit `? key` form: YAML
@@ -91,130 +235,184 @@ enum Place {
     Explicit(usize),
 }
 
-/// A collection being written: its remaining children, the column they go
-/// at, and whether the next one continues the current line (the first child
-/// of a collection in a sequence item).
-struct Open<'a> {
-    children: Children<'a>,
+/// A collection being written: where it stands, and once its first child
+/// came (an empty one is written `{}` or `[]` when it closes), the column
+/// its children go at and whether the next one continues the current line
+/// (the first child of a collection in a sequence item).
+struct Open {
+    seq: bool,
+    place: Place,
+    started: bool,
     column: usize,
     inline: bool,
 }
 
-enum Children<'a> {
-    Map(std::slice::Iter<'a, (String, Out)>),
-    Seq(std::slice::Iter<'a, Out>),
+/// Writes the YAML of the events it receives (see [`to_yaml`] for the
+/// layout). Call [`YamlWriter::document`] before each document.
+pub struct YamlWriter {
+    out: String,
+    stack: Vec<Open>,
+    /// Where the next value goes.
+    next: Place,
+    documents: usize,
 }
 
-/// One document. Nesting is kept on an explicit stack, so no tree is too
-/// deep to write.
-fn document(out: &mut String, root: &Out) {
-    let mut stack = Vec::new();
-    node(out, root, Place::Root, &mut stack);
-    while let Some(open) = stack.last_mut() {
-        let inline = std::mem::take(&mut open.inline);
-        let column = open.column;
-        let (value, place) = match &mut open.children {
-            Children::Map(entries) => {
-                let Some((k, v)) = entries.next() else {
-                    stack.pop();
-                    continue;
-                };
-                if !inline {
-                    indent(out, column);
-                }
-                (v, map_key(out, k, column))
-            }
-            Children::Seq(items) => {
-                let Some(v) = items.next() else {
-                    stack.pop();
-                    continue;
-                };
-                if !inline {
-                    indent(out, column);
-                }
-                out.push_str("- ");
-                (v, Place::Item(column))
-            }
-        };
-        node(out, value, place, &mut stack);
+impl Default for YamlWriter {
+    fn default() -> Self {
+        YamlWriter::new()
     }
 }
 
-/// Writes `key:` (or `? key` and `:` on the next line for a long key) and
-/// says where its value goes.
-fn map_key(out: &mut String, key: &str, column: usize) -> Place {
-    let start = out.len();
-    style::key(out, key);
-    let written = &out[start..];
-    if written.len() > MAX_IMPLICIT_KEY && written.chars().count() > MAX_IMPLICIT_KEY {
-        out.insert_str(start, "? ");
-        out.push('\n');
-        indent(out, column);
-        out.push(':');
-        Place::Explicit(column)
-    } else {
-        out.push(':');
-        Place::Value(column)
+impl YamlWriter {
+    pub fn new() -> Self {
+        YamlWriter {
+            out: String::new(),
+            stack: Vec::new(),
+            next: Place::Root,
+            documents: 0,
+        }
     }
-}
 
-/// Writes a scalar or an empty collection whole, or the line break before a
-/// collection's children and pushes it on `stack`.
-fn node<'a>(out: &mut String, value: &'a Out, place: Place, stack: &mut Vec<Open<'a>>) {
-    let children = match value {
-        Out::Map(entries) if !entries.is_empty() => Children::Map(entries.iter()),
-        Out::Seq(items) if !items.is_empty() => Children::Seq(items.iter()),
-        scalar => {
-            if let Place::Value(_) | Place::Explicit(_) = place {
-                out.push(' ');
-            }
-            // Block scalars sit one step deeper than what they belong to.
-            let body = match place {
-                Place::Root => 2,
-                Place::Value(column) | Place::Item(column) | Place::Explicit(column) => column + 2,
+    /// Starts a document (after a `---` line if it is not the first).
+    pub fn document(&mut self) {
+        if self.documents > 0 {
+            self.out.push_str("---\n");
+        }
+        self.documents += 1;
+        self.stack.clear();
+        self.next = Place::Root;
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    /// The innermost collection, its line break or space written before its
+    /// first child, and the indentation of that child.
+    fn child(&mut self) -> Option<(&mut String, usize)> {
+        let open = self.stack.last_mut()?;
+        if !open.started {
+            open.started = true;
+            let (column, inline) = match (open.place, open.seq) {
+                (Place::Root, _) => (0, false),
+                // Sequences are not indented under their key, maps are.
+                (Place::Value(column) | Place::Explicit(column), true) => {
+                    self.out.push('\n');
+                    (column, false)
+                }
+                (Place::Value(column), false) => {
+                    self.out.push('\n');
+                    (column + 2, false)
+                }
+                (Place::Item(column), _) => (column + 2, true),
+                // A map after `:` starts on its line, like one after `- `.
+                (Place::Explicit(column), false) => {
+                    self.out.push(' ');
+                    (column + 2, true)
+                }
             };
-            return leaf(out, scalar, body);
+            open.column = column;
+            open.inline = inline;
         }
-    };
-    let (column, inline) = match (place, &children) {
-        (Place::Root, _) => (0, false),
-        // Sequences are not indented under their key, maps are.
-        (Place::Value(column) | Place::Explicit(column), Children::Seq(_)) => {
-            out.push('\n');
-            (column, false)
+        if !std::mem::take(&mut open.inline) {
+            indent(&mut self.out, open.column);
         }
-        (Place::Value(column), Children::Map(_)) => {
-            out.push('\n');
-            (column + 2, false)
+        Some((&mut self.out, open.column))
+    }
+
+    /// What comes before a value: `- ` in a sequence.
+    fn value(&mut self) {
+        if self.stack.last().is_some_and(|open| open.seq) {
+            if let Some((out, column)) = self.child() {
+                out.push_str("- ");
+                self.next = Place::Item(column);
+            }
         }
-        (Place::Item(column), _) => (column + 2, true),
-        // A map after `:` starts on its line, like one after `- `.
-        (Place::Explicit(column), Children::Map(_)) => {
+    }
+
+    fn begin(&mut self, seq: bool) {
+        self.value();
+        self.stack.push(Open {
+            seq,
+            place: self.next,
+            started: false,
+            column: 0,
+            inline: false,
+        });
+    }
+
+    /// A scalar, `{}` or `[]` at `place`, and the line break after it.
+    fn scalar(&mut self, leaf: Leaf<'_>, place: Place) {
+        let out = &mut self.out;
+        if let Place::Value(_) | Place::Explicit(_) = place {
             out.push(' ');
-            (column + 2, true)
         }
-    };
-    stack.push(Open {
-        children,
-        column,
-        inline,
-    });
+        match leaf {
+            Leaf::Str(s) => {
+                // Block scalars sit one step deeper than what they belong to.
+                let body = match place {
+                    Place::Root => 2,
+                    Place::Value(column) | Place::Item(column) | Place::Explicit(column) => column + 2,
+                };
+                return style::value(out, s, body);
+            }
+            Leaf::Null => out.push_str("null"),
+            Leaf::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Leaf::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Leaf::Float(f) => float(out, f),
+        }
+        out.push('\n');
+    }
 }
 
-/// A scalar, `{}` or `[]`, and the line break after it.
-fn leaf(out: &mut String, value: &Out, body: usize) {
-    match value {
-        Out::Str(s) => return style::value(out, s, body),
-        Out::Null => out.push_str("null"),
-        Out::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Out::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Out::Float(f) => float(out, *f),
-        Out::Map(_) => out.push_str("{}"),
-        Out::Seq(_) => out.push_str("[]"),
+impl Sink for YamlWriter {
+    fn begin_map(&mut self) {
+        self.begin(false);
     }
-    out.push('\n');
+
+    fn begin_seq(&mut self) {
+        self.begin(true);
+    }
+
+    fn end(&mut self) {
+        if let Some(open) = self.stack.pop() {
+            if !open.started {
+                let place = open.place;
+                if let Place::Value(_) | Place::Explicit(_) = place {
+                    self.out.push(' ');
+                }
+                self.out.push_str(if open.seq { "[]\n" } else { "{}\n" });
+            }
+        }
+    }
+
+    /// Writes `key:` (or `? key` and `:` on the next line for a long key);
+    /// its value goes after it.
+    fn key(&mut self, key: &str) {
+        let Some((out, column)) = self.child() else {
+            return;
+        };
+        let start = out.len();
+        style::key(out, key);
+        let written = &out[start..];
+        self.next = if written.len() > MAX_IMPLICIT_KEY && written.chars().count() > MAX_IMPLICIT_KEY {
+            out.insert_str(start, "? ");
+            out.push('\n');
+            indent(out, column);
+            out.push(':');
+            Place::Explicit(column)
+        } else {
+            out.push(':');
+            Place::Value(column)
+        };
+    }
+
+    fn leaf(&mut self, leaf: Leaf<'_>) {
+        self.value();
+        self.scalar(leaf, self.next);
+    }
 }
 
 /// The shortest digits that read back as `f` (zmij, as serde_json and

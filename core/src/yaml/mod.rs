@@ -32,6 +32,6 @@ mod style;
 mod tag;
 mod tree;
 
-pub use emit::{to_json, to_yaml, Out};
+pub use emit::{to_json, to_yaml, walk, Leaf, Out, OutBuilder, Sink, YamlWriter};
 pub use split::{parse_stream, RawDocument};
 pub use tree::{Entry, Node, Value};

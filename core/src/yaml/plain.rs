@@ -81,8 +81,16 @@ fn typed_word(s: &str) -> bool {
     ];
     const NOT_NUMBERS: [u128; 3] = [packed(b"inf"), packed(b"infinity"), packed(b"nan")];
     let bytes = s.as_bytes();
-    // The longest is `+.infinity`.
-    if bytes.len() > 10 {
+    // The longest is `+.infinity`; every one starts with a sign, a dot or
+    // the first letter of a word (most names are ruled out here).
+    if bytes.len() > 10
+        || !matches!(
+            bytes.first(),
+            Some(
+                b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'y' | b'Y' | b'o' | b'O' | b'i' | b'I' | b'+' | b'-' | b'.'
+            )
+        )
+    {
         return false;
     }
     let unsigned = match bytes {

@@ -17,7 +17,7 @@ const WIDTH: usize = 80;
 /// A string in value position (after `key: `, `- `, or alone). Block
 /// scalars put their text at column `body`. Ends the line.
 pub(super) fn value(out: &mut String, s: &str, body: usize) {
-    if s.contains('\n') {
+    if s.as_bytes().contains(&b'\n') {
         if block_safe(s) {
             literal(out, s, body);
         } else {

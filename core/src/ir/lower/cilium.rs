@@ -104,7 +104,7 @@ fn l4(rule: &PeerRule) -> Vec<PortRule> {
 /// §2.14: the union of the rule's peer lists; a list written empty selects
 /// nothing; no peer list at all is the wildcard when the rule has ports.
 fn l3(ctx: &Ctx, rule: &PeerRule, namespace: Option<&str>, init_subject: bool, has_l4: bool) -> L3 {
-    let present = !rule.peer_kinds().is_empty();
+    let present = rule.peer_kinds().next().is_some();
     if !present {
         return if has_l4 {
             L3::Peers(vec![Peer::Selector(Selector::wildcard())])
