@@ -219,7 +219,7 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
         .filter(|(kind, _)| peer_list_len(rule, *kind) > 0)
         .collect();
     // Point at the one written second.
-    l3.sort_by_key(|(_, span)| span.start);
+    crate::sort::sort_by_key(&mut l3, |(_, span)| span.start);
     if l3.len() > 1 {
         let (first, _) = l3[0];
         let (second, span) = l3[1];
