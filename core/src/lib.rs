@@ -30,6 +30,7 @@ mod path;
 pub mod profile;
 mod read;
 pub mod report;
+mod sort;
 pub mod source;
 pub mod validate;
 pub mod version;
@@ -83,7 +84,7 @@ pub fn check(text: &str, options: &Options) -> Parsed {
 
 /// Orders diagnostics by where they are, then by severity (errors first).
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
+    sort::sort_by(diagnostics, |a, b| {
         a.span
             .start
             .cmp(&b.span.start)

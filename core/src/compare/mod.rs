@@ -249,7 +249,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
             }
         }
         row.extend(pair_diffs.range((i, 0)..(i + 1, 0)).map(|((_, j), ports)| (*j, ports)));
-        row.sort_by_key(|(j, _)| *j);
+        crate::sort::sort_by_key(&mut row, |(j, _)| *j);
         for (j, ports) in row {
             for &k in ports {
                 if listed.len() >= cap {

@@ -770,13 +770,10 @@ pub(crate) fn build(workloads: &[Document], sides: [Side; 2], generate: bool) ->
     }
     let mentions = Mentions::of(&sides, &given);
     let profiles = [sides[0].profile, sides[1].profile];
-    let given_namespaces: BTreeSet<String> = given
-        .iter()
-        .filter_map(|d| match &d.manifest {
-            Manifest::Namespace(ns) => ns.metadata.name().map(str::to_owned),
-            _ => None,
-        })
-        .collect();
+    let given_namespaces = crate::sort::set(given.iter().filter_map(|d| match &d.manifest {
+        Manifest::Namespace(ns) => ns.metadata.name().map(str::to_owned),
+        _ => None,
+    }));
     let ranges = |f: fn(&Profile) -> &Vec<IpNet>| -> Vec<IpNet> {
         let mut out: Vec<IpNet> = Vec::new();
         for p in profiles {
@@ -856,12 +853,10 @@ pub(crate) fn build(workloads: &[Document], sides: [Side; 2], generate: bool) ->
     // labels of the first point that wants it labelled.
     let mut planned: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let ns_labels = |p: &Point| -> BTreeMap<String, String> {
-        p.iter()
-            .filter_map(|(slot, v)| match slot {
-                Slot::NsLabel(k) => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect()
+        crate::sort::map(p.iter().filter_map(|(slot, v)| match slot {
+            Slot::NsLabel(k) => Some((k.clone(), v.clone())),
+            _ => None,
+        }))
     };
     for p in &points {
         let ns = p.get(&Slot::Namespace).unwrap_or(&values.other_namespace);
@@ -889,13 +884,10 @@ pub(crate) fn build(workloads: &[Document], sides: [Side; 2], generate: bool) ->
     }
     let mut probe_nodes = Vec::new();
     for point in &node_points {
-        let labels: BTreeMap<String, String> = point
-            .iter()
-            .filter_map(|(slot, v)| match slot {
-                Slot::NodeLabel(k) => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect();
+        let labels = crate::sort::map(point.iter().filter_map(|(slot, v)| match slot {
+            Slot::NodeLabel(k) => Some((k.clone(), v.clone())),
+            _ => None,
+        }));
         let name = describe(&labels);
         if b.node(&name, &labels, Vec::new()) {
             probe_nodes.push(name);
@@ -919,13 +911,10 @@ pub(crate) fn build(workloads: &[Document], sides: [Side; 2], generate: bool) ->
             }
             ns_value.clone()
         };
-        let labels: BTreeMap<String, String> = p
-            .iter()
-            .filter_map(|(slot, v)| match slot {
-                Slot::PodLabel(k) => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect();
+        let labels = crate::sort::map(p.iter().filter_map(|(slot, v)| match slot {
+            Slot::PodLabel(k) => Some((k.clone(), v.clone())),
+            _ => None,
+        }));
         let service_account = p.get(&Slot::ServiceAccount).map_or("default", String::as_str);
         let remote = p
             .get(&Slot::Cluster)
@@ -1053,7 +1042,7 @@ pub(crate) fn flows(
     if azure {
         coverers.extend(cluster.services.iter().flat_map(|s| &s.ports).map(|(_, _, p)| *p));
     }
-    coverers.sort();
+    crate::sort::sort(&mut coverers);
     coverers.dedup();
     let mut candidates = vec![Proto::Tcp, Proto::Udp, Proto::Sctp, Proto::Icmp, Proto::Icmpv6];
     candidates.extend(coverers.iter().filter(|p| matches!(p, Proto::Other(_))));
@@ -1069,13 +1058,10 @@ pub(crate) fn flows(
     for (_, protocol) in groups {
         let covering: Vec<&&crate::ir::PortProto> = specs.iter().filter(|p| p.protocol.covers(protocol)).collect();
         if matches!(protocol, Proto::Icmp | Proto::Icmpv6) {
-            let mut types: BTreeSet<u16> = covering
-                .iter()
-                .filter_map(|p| match p.port {
-                    PortNumber::Number(n) => Some(n),
-                    PortNumber::Named(_) => None,
-                })
-                .collect();
+            let mut types = crate::sort::set(covering.iter().filter_map(|p| match p.port {
+                PortNumber::Number(n) => Some(n),
+                PortNumber::Named(_) => None,
+            }));
             let preferred = if protocol == Proto::Icmp { 8 } else { 128 };
             let other = std::iter::once(preferred)
                 .chain(0..=255)
@@ -1152,7 +1138,7 @@ pub(crate) fn flows(
             }
         }
     }
-    flows.sort();
+    crate::sort::sort(&mut flows);
     flows.dedup();
     flows
 }

@@ -19,8 +19,6 @@ mod names;
 mod prove;
 mod scope;
 
-use std::collections::BTreeSet;
-
 use crate::analysis::{analyze, Analysis, AnalyzeOptions};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::emit::{self, Format};
@@ -222,13 +220,14 @@ pub fn convert(text: &str, options: &ConvertOptions) -> Conversion {
     let mut origins = Vec::with_capacity(source.parsed.documents.len());
     // What each document converts to, emptied into `output` and reused.
     let mut converted = Converted::default();
-    let refused: BTreeSet<usize> = source
-        .parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .filter_map(|d| d.document)
-        .collect();
+    let refused = crate::sort::set(
+        source
+            .parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .filter_map(|d| d.document),
+    );
     for document in &source.parsed.documents {
         let Some(kind) = document.model_kind().filter(|k| k.is_policy()) else {
             continue;

@@ -25,12 +25,12 @@ pub fn namespaces_for(
         return Vec::new();
     }
     if let Some(flag) = flag {
-        let given: BTreeSet<String> = flag
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let given = crate::sort::set(
+            flag.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
         return given.into_iter().collect();
     }
     let mut found = BTreeSet::new();

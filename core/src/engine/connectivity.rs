@@ -149,7 +149,7 @@ impl<'a> Namespaced<'a> {
             .and_then(|ns| self.by.get(ns))
             .map_or(&[][..], Vec::as_slice);
         let mut out: Vec<usize> = self.any.iter().chain(own).copied().collect();
-        out.sort_unstable();
+        crate::sort::sort_unstable(&mut out);
         out
     }
 }
@@ -205,7 +205,7 @@ impl Engine<'_> {
                 }
             }
         }
-        flows.sort();
+        crate::sort::sort(&mut flows);
         flows.dedup();
         flows
     }
@@ -221,7 +221,7 @@ impl Engine<'_> {
         endpoints.extend(options.externals.iter().cloned());
         let mut flows = self.mentioned_ports(&endpoints);
         flows.extend(options.ports.iter().copied());
-        flows.sort();
+        crate::sort::sort(&mut flows);
         flows.dedup();
         if flows.is_empty() {
             flows.push(Flow {

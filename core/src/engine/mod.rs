@@ -165,7 +165,9 @@ impl<'a> Engine<'a> {
                     e.tier == tier && self.l4_matches(e, flow, destination) && l3(i)
                 })
                 .collect();
-            matching.sort_by(|a, b| self.entry(*a).priority.total_cmp(&self.entry(*b).priority));
+            crate::sort::sort_by(&mut matching, |a, b| {
+                self.entry(*a).priority.total_cmp(&self.entry(*b).priority)
+            });
             let mut level_start = 0;
             while level_start < matching.len() {
                 let priority = self.entry(matching[level_start]).priority;

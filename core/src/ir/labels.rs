@@ -87,7 +87,7 @@ pub struct Labels(Vec<Label>);
 
 impl Labels {
     pub fn new(mut labels: Vec<Label>) -> Self {
-        labels.sort();
+        crate::sort::sort(&mut labels);
         labels.dedup_by(|a, b| a.key == b.key && a.source == b.source);
         Labels(labels)
     }
@@ -203,7 +203,7 @@ impl Selector {
     pub fn add_label(&mut self, key: SelectorKey, value: impl Into<String>) {
         if !self.match_labels.iter().any(|(k, _)| *k == key) {
             self.match_labels.push((key, value.into()));
-            self.match_labels.sort();
+            crate::sort::sort(&mut self.match_labels);
         }
     }
 
@@ -211,7 +211,7 @@ impl Selector {
     pub fn set_label(&mut self, key: SelectorKey, value: impl Into<String>) {
         self.match_labels.retain(|(k, _)| *k != key);
         self.match_labels.push((key, value.into()));
-        self.match_labels.sort();
+        crate::sort::sort(&mut self.match_labels);
     }
 
     pub fn add_expression(&mut self, key: SelectorKey, op: Op, values: Vec<String>) {

@@ -66,7 +66,7 @@ impl LabelMap {
     /// Builds a map from entries in any order (later duplicates were already
     /// reported by the reader and are dropped here).
     pub fn new(mut entries: Vec<LabelEntry>) -> Self {
-        entries.sort_by(|a, b| a.key.value.cmp(&b.key.value));
+        crate::sort::sort_by(&mut entries, |a, b| a.key.value.cmp(&b.key.value));
         entries.dedup_by(|b, a| a.key.value == b.key.value);
         LabelMap { entries }
     }

@@ -224,7 +224,7 @@ fn peer_rule(c: &mut Check, rule: &Spanned<PeerRule>, direction: Direction, deny
     }
     let l3 = &mut present[..count];
     // Point at the one written second.
-    l3.sort_by_key(|(_, span)| span.start);
+    crate::sort::sort_by_key(l3, |(_, span)| span.start);
     if l3.len() > 1 {
         let (first, _) = l3[0];
         let (second, span) = l3[1];

@@ -270,7 +270,7 @@ impl<'i> Fingerprint<'i> {
                     Some(Partial::Seq(tag, items)) => Fingerprint::Seq { tag, items },
                     Some(Partial::Map(tag, mut entries, _)) => {
                         // Mappings are unordered: `{a: 1, b: 2}` is `{b: 2, a: 1}`.
-                        entries.sort();
+                        crate::sort::sort(&mut entries);
                         Fingerprint::Map { tag, entries }
                     }
                     None => continue,

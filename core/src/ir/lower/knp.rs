@@ -163,7 +163,7 @@ fn pod_selector(selector: Option<&crate::model::LabelSelector>, cilium: bool) ->
         };
         s.match_labels.iter_mut().for_each(|(k, _)| rekey(k));
         s.expressions.iter_mut().for_each(|(k, _, _)| rekey(k));
-        s.match_labels.sort();
+        crate::sort::sort(&mut s.match_labels);
     }
     s
 }

@@ -12,8 +12,6 @@ mod kcnp;
 mod knp;
 mod ports;
 
-use std::collections::BTreeSet;
-
 use super::{Label, PolicyEntry, PolicyInfo, Source};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::model::{Document, Kind, Manifest, ObjectMeta, Service};
@@ -46,11 +44,12 @@ pub struct LowerOptions {
 /// Lowers every policy of `documents` under `profile`. `diagnostics` are
 /// the check's, used to leave out refused documents.
 pub fn lower(documents: &[Document], diagnostics: &[Diagnostic], profile: &Profile, options: LowerOptions) -> Lowered {
-    let refused: BTreeSet<usize> = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .filter_map(|d| d.document)
-        .collect();
+    let refused = crate::sort::set(
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .filter_map(|d| d.document),
+    );
     let services: Vec<&Service> = documents
         .iter()
         .filter_map(|d| match &d.manifest {
