@@ -41,6 +41,15 @@ pub struct ProfileArgs {
     /// The cluster's name (ClusterMesh).
     #[arg(long, value_name = "NAME")]
     cluster_name: Option<String>,
+    /// The Kubernetes version (on AKS it picks the Cilium line: 1.29-1.30 run 1.14, 1.31 runs 1.16, 1.32+ run 1.17).
+    #[arg(long, value_name = "VERSION")]
+    kubernetes_version: Option<netpolkit::KubernetesVersion>,
+    /// AKS LocalDNS is enabled (pods resolve through 169.254.10.0/24 and the host).
+    #[arg(long)]
+    local_dns: bool,
+    /// The API server's addresses; repeatable.
+    #[arg(long = "api-server-cidr", value_name = "CIDR")]
+    api_server_cidrs: Vec<IpNet>,
 }
 
 impl ProfileArgs {
@@ -54,6 +63,9 @@ impl ProfileArgs {
             pod_cidrs: nets(&self.pod_cidrs),
             node_cidrs: nets(&self.node_cidrs),
             service_cidrs: nets(&self.service_cidrs),
+            api_server_cidrs: nets(&self.api_server_cidrs),
+            kubernetes_version: self.kubernetes_version,
+            local_dns: self.local_dns.then_some(true),
             ..ProfileSettings::default()
         };
         if !self.cidr_match_mode.is_empty() {

@@ -233,6 +233,38 @@ codes! {
     HalfOpenPath = ("NP518", "half-open-path", Warning),
     /// Egress isolation that blocks DNS to kube-dns.
     DnsBlocked = ("NP519", "dns-blocked", Warning),
+
+    // --- NP6xx: moving onto Azure CNI powered by Cilium (peers-and-aks §1) ----
+    /// An ipBlock covering pod addresses: Cilium never matches pods by address (§3.6).
+    IpBlockPodRange = ("NP601", "ipblock-pod-range", Warning),
+    /// An ipBlock covering node addresses: AKS cannot match nodes by address (§3.6).
+    IpBlockNodeRange = ("NP602", "ipblock-node-range", Warning),
+    /// L7 rules in a CiliumClusterwideNetworkPolicy, which AKS refuses.
+    L7InClusterwide = ("NP603", "l7-in-clusterwide", Error),
+    /// FQDN or L7 rules without Advanced Container Networking Services.
+    NeedsAcns = ("NP604", "needs-acns", Error),
+    /// A feature behind an agent flag AKS does not set (fromNodes/toNodes, policy-cidr-match-mode...).
+    UnavailableOnAks = ("NP605", "unavailable-on-aks", Error),
+    /// A policy selecting hostNetwork pods, which Cilium does not enforce on.
+    HostNetworkPod = ("NP606", "host-network-pod", Warning),
+    /// A Cilium line older than AKS runs for the Kubernetes version, or a version AKS does not list.
+    AksVersion = ("NP607", "aks-version", Warning),
+    /// `endPort` on AKS before Cilium 1.17.
+    EndPortUnsupported = ("NP608", "end-port-unsupported", Warning),
+    /// A named port that resolves to different numbers across the selected pods (cilium/cilium#30003).
+    AmbiguousNamedPort = ("NP609", "ambiguous-named-port", Warning),
+    /// Egress isolation that loses Azure NPM's implicit allow to the pod's own node.
+    NodeEgressLost = ("NP610", "node-egress-lost", Warning),
+    /// A LoadBalancer/NodePort Service with externalTrafficPolicy Cluster whose ingress becomes enforced.
+    ExternalIngressEnforced = ("NP611", "external-ingress-enforced", Warning),
+    /// Egress isolation without the LocalDNS range and the host on port 53.
+    LocalDnsBlocked = ("NP612", "local-dns-blocked", Warning),
+    /// Policies of an engine the move uninstalls (Calico), which stop being enforced.
+    EngineRemoved = ("NP613", "engine-removed", Warning),
+    /// A proposed rewrite and what it restores.
+    RewriteProposed = ("NP620", "rewrite-proposed", Info),
+    /// Flows the rewrite cannot restore exactly, and why.
+    NotRestored = ("NP621", "not-restored", Warning),
 }
 
 impl Serialize for Code {

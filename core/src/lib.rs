@@ -25,6 +25,7 @@ pub mod emit;
 pub mod engine;
 pub mod findings;
 pub mod ir;
+pub mod migrate;
 pub mod model;
 mod path;
 pub mod profile;
@@ -41,7 +42,7 @@ pub use diagnostic::{Code, Diagnostic, LocatedDiagnostic, RefusedBy, Severity};
 pub use model::{Document, Kind, Manifest};
 pub use report::{report, DocumentInfo, Report, Summary};
 pub use source::{LineCol, LineIndex, Location, SourceMap, Span};
-pub use version::CiliumVersion;
+pub use version::{CiliumVersion, KubernetesVersion};
 
 /// What the checks assume about the cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

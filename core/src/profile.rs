@@ -11,7 +11,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 
 use crate::model::{ClusterProfile, Document, Manifest};
-use crate::version::CiliumVersion;
+use crate::version::{aks_minimum_cilium, CiliumVersion, KubernetesVersion};
 
 /// Whose semantics apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,6 +96,18 @@ pub struct Profile {
     pub pod_cidrs: Vec<IpNet>,
     pub node_cidrs: Vec<IpNet>,
     pub service_cidrs: Vec<IpNet>,
+    /// Whether the address ranges above describe this cluster: given by the
+    /// user, or the AKS defaults under an AKS or Azure NPM profile. Claims
+    /// that an address is a pod or node address need it.
+    pub ranges_known: bool,
+    /// The Kubernetes version: on AKS it decides the Cilium line (seeds'
+    /// version table).
+    pub kubernetes_version: Option<KubernetesVersion>,
+    /// AKS LocalDNS: pods resolve names through 169.254.10.0/24 and the host.
+    pub local_dns: bool,
+    /// The API server's addresses, when known (an ipBlock on them is
+    /// rewritten to the `kube-apiserver` entity).
+    pub api_server_cidrs: Vec<IpNet>,
 }
 
 /// The AKS defaults for addresses (`az aks create` with Azure CNI overlay),
@@ -135,6 +147,10 @@ impl Profile {
             pod_cidrs: vec![net(DEFAULT_POD_CIDR)],
             node_cidrs: vec![net(DEFAULT_NODE_CIDR)],
             service_cidrs: vec![net(DEFAULT_SERVICE_CIDR)],
+            ranges_known: matches!(kind, ProfileKind::Aks | ProfileKind::AzureNpm),
+            kubernetes_version: None,
+            local_dns: false,
+            api_server_cidrs: Vec::new(),
         };
         profile.set_version(version);
         profile
@@ -178,8 +194,24 @@ impl Profile {
         ] {
             if let Some(v) = value {
                 field.clone_from(v);
+                self.ranges_known = true;
             }
         }
+        if let Some(v) = &s.api_server_cidrs {
+            self.api_server_cidrs.clone_from(v);
+        }
+        if let Some(v) = s.kubernetes_version {
+            self.kubernetes_version = Some(v);
+        }
+        set(&mut self.local_dns, s.local_dns);
+    }
+
+    /// The Cilium line AKS runs for the Kubernetes version, if the version
+    /// is given and the table lists it.
+    pub fn aks_cilium_for_kubernetes(&self) -> Option<CiliumVersion> {
+        self.kubernetes_version
+            .and_then(aks_minimum_cilium)
+            .map(|(line, _)| line)
     }
 
     /// Whether Cilium's semantics apply (as opposed to Kubernetes' own).
@@ -252,6 +284,9 @@ pub struct ProfileSettings {
     pub pod_cidrs: Option<Vec<IpNet>>,
     pub node_cidrs: Option<Vec<IpNet>>,
     pub service_cidrs: Option<Vec<IpNet>>,
+    pub kubernetes_version: Option<KubernetesVersion>,
+    pub local_dns: Option<bool>,
+    pub api_server_cidrs: Option<Vec<IpNet>>,
 }
 
 impl ProfileSettings {
@@ -274,6 +309,9 @@ impl ProfileSettings {
             pod_cidrs: self.pod_cidrs.or(fallback.pod_cidrs),
             node_cidrs: self.node_cidrs.or(fallback.node_cidrs),
             service_cidrs: self.service_cidrs.or(fallback.service_cidrs),
+            kubernetes_version: self.kubernetes_version.or(fallback.kubernetes_version),
+            local_dns: self.local_dns.or(fallback.local_dns),
+            api_server_cidrs: self.api_server_cidrs.or(fallback.api_server_cidrs),
         }
     }
 
@@ -316,6 +354,9 @@ impl ProfileSettings {
             s.pod_cidrs = nets(&facts.pod_cidrs);
             s.node_cidrs = nets(&facts.node_cidrs);
             s.service_cidrs = nets(&facts.service_cidrs);
+            s.api_server_cidrs = nets(&facts.api_server_cidrs);
+            s.kubernetes_version = facts.kubernetes_version.as_ref().and_then(|v| v.value.parse().ok());
+            s.local_dns = facts.local_dns.as_ref().map(|b| b.value);
         }
         s
     }
@@ -330,6 +371,13 @@ pub fn resolve(documents: &[Document], flags: &ProfileSettings) -> Profile {
     let mut profile = Profile::new(kind);
     profile.apply(&from_doc);
     profile.apply(flags);
+    // On AKS the Kubernetes version decides the Cilium line, unless a line
+    // is given.
+    if kind == ProfileKind::Aks && flags.cilium_version.or(from_doc.cilium_version).is_none() {
+        if let Some(line) = profile.aks_cilium_for_kubernetes() {
+            profile.set_version(line);
+        }
+    }
     profile
 }
 
@@ -399,6 +447,34 @@ mod tests {
         assert_eq!(profile.kind, ProfileKind::Cilium, "flags win");
         assert!(!profile.acns);
         assert_eq!(profile.cluster_name, "prod", "the document still applies");
+    }
+
+    #[test]
+    fn on_aks_the_kubernetes_version_picks_the_cilium_line() {
+        let flags = |k8s: &str, cilium: Option<&str>| ProfileSettings {
+            kind: Some(ProfileKind::Aks),
+            kubernetes_version: Some(k8s.parse().unwrap()),
+            cilium_version: cilium.map(|c| c.parse().unwrap()),
+            ..ProfileSettings::default()
+        };
+        let p = resolve(&[], &flags("1.30", None));
+        assert_eq!(p.cilium_version, CiliumVersion::new(1, 14));
+        assert_eq!(
+            resolve(&[], &flags("1.31", None)).cilium_version,
+            CiliumVersion::new(1, 16)
+        );
+        assert_eq!(
+            resolve(&[], &flags("1.31", Some("1.18"))).cilium_version,
+            CiliumVersion::new(1, 18),
+            "a given line wins"
+        );
+        assert_eq!(
+            resolve(&[], &flags("1.40", None)).cilium_version,
+            AKS_CILIUM_VERSION,
+            "not in the table"
+        );
+        assert!(p.ranges_known, "AKS defaults describe an AKS cluster");
+        assert!(!Profile::new(ProfileKind::Cilium).ranges_known);
     }
 
     #[test]

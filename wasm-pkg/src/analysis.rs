@@ -51,6 +51,14 @@ pub struct AnalyzeOptions {
     pub service_cidrs: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<String>,
+    /// `"1.31"`: on AKS it picks the Cilium line (1.29-1.30: 1.14, 1.31: 1.16, 1.32+: 1.17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+    /// AKS LocalDNS is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_dns: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server_cidrs: Option<Vec<String>>,
 }
 
 impl AnalyzeOptions {
@@ -85,6 +93,14 @@ impl AnalyzeOptions {
             node_cidrs: nets(&self.node_cidrs)?,
             service_cidrs: nets(&self.service_cidrs)?,
             cluster_name: self.cluster_name.clone(),
+            api_server_cidrs: nets(&self.api_server_cidrs)?,
+            kubernetes_version: self
+                .kubernetes_version
+                .as_ref()
+                .map(|v| v.parse::<netpolkit::KubernetesVersion>())
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            local_dns: self.local_dns,
             ..ProfileSettings::default()
         })
     }
@@ -339,6 +355,7 @@ impl ConnectivityOptions {
             node_cidrs: self.node_cidrs.clone(),
             service_cidrs: self.service_cidrs.clone(),
             cluster_name: self.cluster_name.clone(),
+            ..AnalyzeOptions::default()
         }
     }
 }

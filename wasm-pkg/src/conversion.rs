@@ -85,6 +85,7 @@ impl ConvertOptions {
             node_cidrs: self.node_cidrs.clone(),
             service_cidrs: self.service_cidrs.clone(),
             cluster_name: self.cluster_name.clone(),
+            ..AnalyzeOptions::default()
         }
     }
 
@@ -295,6 +296,7 @@ impl DiffOptions {
                 node_cidrs: self.node_cidrs.clone(),
                 service_cidrs: self.service_cidrs.clone(),
                 cluster_name: self.cluster_name.clone(),
+                ..AnalyzeOptions::default()
             }
             .settings()
         };

@@ -14,6 +14,8 @@
 //!   cluster:
 //!     name: prod
 //!     podCIDRs: [10.244.0.0/16]
+//!     kubernetesVersion: "1.31"   # on AKS: picks the Cilium line
+//!     localDNS: true              # AKS LocalDNS is enabled
 //! ```
 
 use super::{ObjectMeta, Spanned, Str};
@@ -53,4 +55,7 @@ pub struct ClusterFacts {
     pub pod_cidrs: Option<Spanned<Vec<Str>>>,
     pub node_cidrs: Option<Spanned<Vec<Str>>>,
     pub service_cidrs: Option<Spanned<Vec<Str>>>,
+    pub api_server_cidrs: Option<Spanned<Vec<Str>>>,
+    pub kubernetes_version: Option<Str>,
+    pub local_dns: Option<Spanned<bool>>,
 }

@@ -45,12 +45,26 @@ fn spec(r: &mut Reader, node: &Node) -> Option<Spanned<ClusterProfileSpec>> {
             Some(Spanned::new(settings, r.value_span(n)))
         }),
         cluster: r.field(&o, "cluster", |r, n| {
-            let o = r.object(n, &["name", "podCIDRs", "nodeCIDRs", "serviceCIDRs"])?;
+            let o = r.object(
+                n,
+                &[
+                    "name",
+                    "podCIDRs",
+                    "nodeCIDRs",
+                    "serviceCIDRs",
+                    "apiServerCIDRs",
+                    "kubernetesVersion",
+                    "localDNS",
+                ],
+            )?;
             let facts = ClusterFacts {
                 name: r.field(&o, "name", Reader::string),
                 pod_cidrs: r.field(&o, "podCIDRs", Reader::strings),
                 node_cidrs: r.field(&o, "nodeCIDRs", Reader::strings),
                 service_cidrs: r.field(&o, "serviceCIDRs", Reader::strings),
+                api_server_cidrs: r.field(&o, "apiServerCIDRs", Reader::strings),
+                kubernetes_version: r.field(&o, "kubernetesVersion", Reader::string),
+                local_dns: r.field(&o, "localDNS", Reader::boolean),
             };
             Some(Spanned::new(facts, r.value_span(n)))
         }),

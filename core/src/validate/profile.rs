@@ -6,7 +6,7 @@ use super::Check;
 use crate::diagnostic::Code;
 use crate::model::{ClusterProfile, Document, Spanned, Str};
 use crate::profile::ProfileKind;
-use crate::version::CiliumVersion;
+use crate::version::{CiliumVersion, KubernetesVersion};
 
 pub(super) fn cluster_profile(c: &mut Check, profile: &ClusterProfile, document: &Document) {
     meta::object_meta(c, &profile.metadata, NameRule::Subdomain, document);
@@ -68,9 +68,17 @@ pub(super) fn cluster_profile(c: &mut Check, profile: &ClusterProfile, document:
                     ("podCIDRs", &cluster.pod_cidrs),
                     ("nodeCIDRs", &cluster.node_cidrs),
                     ("serviceCIDRs", &cluster.service_cidrs),
+                    ("apiServerCIDRs", &cluster.api_server_cidrs),
                 ] {
                     if let Some(list) = list {
                         c.at(field, |c| cidrs(c, list));
+                    }
+                }
+                if let Some(v) = &cluster.kubernetes_version {
+                    if let Err(e) = v.value.parse::<KubernetesVersion>() {
+                        c.at("kubernetesVersion", |c| {
+                            c.emit(Code::UnsupportedValue, v.span, e.to_string(), None)
+                        });
                     }
                 }
             });
