@@ -9,6 +9,7 @@
 //! the flows that change, for people (Markdown, HTML) and tools (JSON, SARIF).
 
 pub mod checks;
+pub mod ranges;
 pub mod report;
 pub mod rewrite;
 
