@@ -83,11 +83,23 @@ pub fn run(inputs: Vec<Input>, args: &Args<'_>) -> ExitCode {
 /// spans relative to that file; a related location in another file keeps
 /// its place in the message (`(see other.yaml:12:3)`).
 fn distribute(results: &mut [(Input, Parsed)], sources: &SourceMap, findings: Vec<Diagnostic>) {
+    let names: Vec<&str> = results.iter().map(|(i, _)| i.name.as_str()).collect();
+    let per_file = split(&names, sources, findings);
+    for ((_, parsed), found) in results.iter_mut().zip(per_file) {
+        parsed.diagnostics.extend(found);
+        netpolkit::sort_diagnostics(&mut parsed.diagnostics);
+    }
+}
+
+/// The diagnostics of a joined text, per file of `names` (in that order),
+/// located in their file.
+pub fn split(names: &[&str], sources: &SourceMap, findings: Vec<Diagnostic>) -> Vec<Vec<Diagnostic>> {
+    let mut out: Vec<Vec<Diagnostic>> = names.iter().map(|_| Vec::new()).collect();
     for mut d in findings {
         let Some((name, start)) = sources.part(d.span.start) else {
             continue;
         };
-        let Some(slot) = results.iter().position(|(i, _)| i.name == name) else {
+        let Some(slot) = names.iter().position(|n| *n == name) else {
             continue;
         };
         d.span.start -= start;
@@ -108,11 +120,12 @@ fn distribute(results: &mut [(Input, Parsed)], sources: &SourceMap, findings: Ve
             }
         }
         d.related = local;
-        results[slot].1.diagnostics.push(d);
+        out[slot].push(d);
     }
-    for (_, parsed) in results.iter_mut() {
-        netpolkit::sort_diagnostics(&mut parsed.diagnostics);
+    for list in &mut out {
+        netpolkit::sort_diagnostics(list);
     }
+    out
 }
 
 fn level(s: Severity) -> &'static str {
@@ -126,9 +139,15 @@ fn level(s: Severity) -> &'static str {
 /// SARIF 2.1.0: one run, a rule per code that occurs, a result per
 /// diagnostic with its region and related locations.
 pub fn sarif(results: &[(Input, Parsed)]) -> String {
+    let files: Vec<(&Input, &[Diagnostic])> = results.iter().map(|(i, p)| (i, p.diagnostics.as_slice())).collect();
+    sarif_files(&files)
+}
+
+/// [`sarif`] for diagnostics already in their files.
+pub fn sarif_files(results: &[(&Input, &[Diagnostic])]) -> String {
     let mut codes: Vec<netpolkit::Code> = results
         .iter()
-        .flat_map(|(_, p)| p.diagnostics.iter().map(|d| d.code))
+        .flat_map(|(_, list)| list.iter().map(|d| d.code))
         .collect();
     codes.sort();
     codes.dedup();
@@ -144,7 +163,7 @@ pub fn sarif(results: &[(Input, Parsed)]) -> String {
         })
         .collect();
     let mut out = Vec::new();
-    for (input, parsed) in results {
+    for (input, list) in results {
         let index = LineIndex::new(&input.text);
         let region = |start: usize, end: usize| {
             let a = index.line_col(&input.text, start.min(input.text.len()));
@@ -152,7 +171,7 @@ pub fn sarif(results: &[(Input, Parsed)]) -> String {
             json!({ "startLine": a.line, "startColumn": a.column, "endLine": b.line, "endColumn": b.column })
         };
         let uri = input.name.trim_start_matches("./").to_owned();
-        for d in &parsed.diagnostics {
+        for d in list.iter() {
             let mut message = d.message.clone();
             if let Some(hint) = &d.hint {
                 message.push_str(&format!(" Fix: {hint}"));

@@ -7,6 +7,7 @@ mod check;
 mod convert;
 mod diff;
 mod input;
+mod migrate;
 mod render;
 
 use std::io::Write;
@@ -145,6 +146,44 @@ enum Command {
         #[command(flatten)]
         profile: analysis::ProfileArgs,
     },
+    /// Rewrite what Azure CNI powered by Cilium cannot honour (ipBlock peers on pod or node addresses, Azure NPM's
+    /// implicit allows, endPort before Cilium 1.17) so that the flows allowed today stay allowed, proven flow by flow.
+    /// Exit code: 0 every flow restored, 1 some cannot be (NP621), 2 usage.
+    Rewrite {
+        /// Policies and workloads: files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// The dataplane the policies run on today.
+        #[arg(long, value_enum, default_value_t = migrate::MigrateFrom::AzureNpm)]
+        from: migrate::MigrateFrom,
+        #[arg(short, long, value_enum, default_value_t = migrate::RewriteOutput::Yaml)]
+        output: migrate::RewriteOutput,
+        /// Apply the edits to the files in place.
+        #[arg(long)]
+        write: bool,
+        /// The target (default aks) and the cluster's facts.
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
+    /// Report whether moving onto Azure CNI powered by Cilium is safe: every breaking change located, the proposed
+    /// rewrites as diffs, and the flows that change before and after. Exit code: 0 safe, 1 needs changes, 3 blocked,
+    /// 2 usage.
+    Migrate {
+        /// Policies and workloads (a `kubectl get -A -o yaml` dump works): files, directories or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// The dataplane the policies run on today.
+        #[arg(long, value_enum, default_value_t = migrate::MigrateFrom::AzureNpm)]
+        from: migrate::MigrateFrom,
+        /// The target dataplane.
+        #[arg(long, value_enum, default_value_t = migrate::MigrateTo::Aks)]
+        to: migrate::MigrateTo,
+        #[arg(short, long, value_enum, default_value_t = migrate::MigrateOutput::Md)]
+        output: migrate::MigrateOutput,
+        /// The cluster's facts (versions, ACNS, address ranges).
+        #[command(flatten)]
+        profile: analysis::ProfileArgs,
+    },
     /// Print the manifests normalised: kubectl's layout, a stable key order, safe quoting.
     Fmt {
         /// Files, directories or `-` for stdin.
@@ -253,6 +292,42 @@ fn main() -> ExitCode {
             limit,
             profile: &profile,
         }),
+        Command::Rewrite {
+            paths,
+            from,
+            output,
+            write,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => migrate::rewrite(
+                inputs,
+                &migrate::RewriteArgs {
+                    from,
+                    output,
+                    write,
+                    profile: &profile,
+                },
+            ),
+            Err(code) => code,
+        },
+        Command::Migrate {
+            paths,
+            from,
+            to,
+            output,
+            profile,
+        } => match read_inputs(&paths) {
+            Ok(inputs) => migrate::run(
+                inputs,
+                &migrate::MigrateArgs {
+                    from,
+                    to,
+                    output,
+                    profile: &profile,
+                },
+            ),
+            Err(code) => code,
+        },
         Command::Connectivity {
             paths,
             output,

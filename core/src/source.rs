@@ -140,6 +140,8 @@ pub struct SourceMap {
     text: String,
     /// Name and byte offset of each part in `text`.
     parts: Vec<(String, usize)>,
+    /// Where each part's own text ends (before the separator of the next).
+    ends: Vec<usize>,
     index: Option<LineIndex>,
 }
 
@@ -159,6 +161,7 @@ impl SourceMap {
         SourceMap {
             text: text.to_owned(),
             parts: Vec::new(),
+            ends: Vec::new(),
             index: Some(LineIndex::new(text)),
         }
     }
@@ -174,6 +177,7 @@ impl SourceMap {
         }
         self.parts.push((name.to_owned(), self.text.len()));
         self.text.push_str(text);
+        self.ends.push(self.text.len());
         self.index = Some(LineIndex::new(&self.text));
     }
 
@@ -190,6 +194,19 @@ impl SourceMap {
             .partition_point(|(_, start)| *start <= offset)
             .checked_sub(1)?;
         self.parts.get(part).map(|(name, start)| (name.as_str(), *start))
+    }
+
+    /// Each part's name and the bytes of its own text in the joined text;
+    /// a text given alone is one part named `None`.
+    pub fn parts(&self) -> Vec<(Option<&str>, std::ops::Range<usize>)> {
+        if self.parts.is_empty() {
+            return vec![(None, 0..self.text.len())];
+        }
+        self.parts
+            .iter()
+            .zip(&self.ends)
+            .map(|((name, start), end)| (Some(name.as_str()), *start..*end))
+            .collect()
     }
 
     /// The file, line and column of byte `offset` of the joined text.

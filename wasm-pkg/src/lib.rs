@@ -14,6 +14,7 @@
 pub mod analysis;
 pub mod conversion;
 pub mod findings;
+pub mod migration;
 pub mod types;
 
 use tsify::{Ts, Tsify};
@@ -205,6 +206,35 @@ pub fn diff(
     let options: conversion::DiffOptions = options_from(options)?;
     let diff = netpolkit::compare::diff(old_text, new_text, &options.core().map_err(error)?);
     Ok(conversion::DiffResult::new(old_text, new_text, diff).into_ts()?)
+}
+
+/// Edits that make Azure CNI powered by Cilium allow what the policies of
+/// `text` allow today (ipBlock peers on pod or node addresses, Azure NPM's
+/// implicit allows, endPort before Cilium 1.17), proven flow by flow; flows
+/// that cannot be restored are `NP621` diagnostics. Only invalid `options` throw.
+#[wasm_bindgen]
+pub fn rewrite(
+    text: &str,
+    options: Option<Ts<migration::MigrateOptions>>,
+) -> Result<Ts<migration::RewriteResult>, JsError> {
+    panic_hook();
+    let options: migration::MigrateOptions = options_from(options)?;
+    let rewrite = netpolkit::migrate::rewrite(text, &options.core().map_err(error)?);
+    Ok(migration::RewriteResult::new(text, &rewrite).into_ts()?)
+}
+
+/// Whether moving `text` onto Azure CNI powered by Cilium is safe: every
+/// breaking change located, the proposed rewrite, and the flows that change
+/// before and after it. Only invalid `options` throw.
+#[wasm_bindgen]
+pub fn migrate(
+    text: &str,
+    options: Option<Ts<migration::MigrateOptions>>,
+) -> Result<Ts<migration::MigrateResult>, JsError> {
+    panic_hook();
+    let options: migration::MigrateOptions = options_from(options)?;
+    let migration = netpolkit::migrate::migrate(text, &options.core().map_err(error)?);
+    Ok(migration::MigrateResult::new(text, &migration, options.report).into_ts()?)
 }
 
 /// The version of netpolkit inside this package (the npm package has the same version).

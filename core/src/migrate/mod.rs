@@ -12,6 +12,7 @@ pub mod checks;
 pub mod ranges;
 pub mod report;
 pub mod rewrite;
+pub mod unified;
 
 use std::ops::Range;
 
