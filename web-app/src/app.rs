@@ -19,6 +19,7 @@ use crate::convert::{ConvertPanel, ConvertSettings, Converted};
 use crate::examples::{self, Example, EXAMPLES};
 use crate::flow::{self, Field, FlowPanel};
 use crate::matrix::ConnectivityView;
+use crate::migrate::{MigratePanel, MigrateSettings, Migrated};
 use crate::{editor, results, text};
 
 /// Quiet time after the last keystroke before the text is checked again:
@@ -111,10 +112,17 @@ pub enum View {
     Flow,
     Connectivity,
     Convert,
+    Migrate,
 }
 
 impl View {
-    const ALL: [View; 4] = [View::Problems, View::Flow, View::Connectivity, View::Convert];
+    const ALL: [View; 5] = [
+        View::Problems,
+        View::Flow,
+        View::Connectivity,
+        View::Convert,
+        View::Migrate,
+    ];
 
     fn id(self) -> &'static str {
         match self {
@@ -122,6 +130,7 @@ impl View {
             View::Flow => "flow",
             View::Connectivity => "connectivity",
             View::Convert => "convert",
+            View::Migrate => "migrate",
         }
     }
 }
@@ -148,6 +157,8 @@ pub struct State {
     flow: Rc<FlowQuery>,
     /// What the Convert tab converts to, and how.
     convert: ConvertSettings,
+    /// The target cluster of the Migrate tab.
+    migrate: MigrateSettings,
 }
 
 pub enum Action {
@@ -166,6 +177,9 @@ pub enum Action {
     /// Explain this flow now, in the Flow tab (a cell of the matrix).
     ExplainFlow(FlowQuery),
     SetConvert(ConvertSettings),
+    SetMigrate(MigrateSettings),
+    /// Replace the whole text (a rewrite applied from the Migrate tab).
+    Replace(Rc<str>),
 }
 
 impl State {
@@ -186,6 +200,7 @@ impl State {
             flow: Rc::new(flow_input.clone()),
             flow_input,
             convert: ConvertSettings::default(),
+            migrate: MigrateSettings::default(),
         }
     }
 
@@ -289,6 +304,22 @@ impl Reducible for State {
                 // The conversion's diagnostics change: a picked one may be gone.
                 next.active = next.active.filter(|&i| i < self.checked.report.diagnostics.len());
             }
+            Action::SetMigrate(settings) => {
+                if settings == self.migrate {
+                    return self;
+                }
+                next.migrate = settings;
+                next.active = next.active.filter(|&i| i < self.checked.report.diagnostics.len());
+            }
+            Action::Replace(text) => {
+                if *text == *self.text {
+                    return self;
+                }
+                next.text = text;
+                next.loaded += 1;
+                next.checked = Checked::run(next.text.clone(), self.settings);
+                next.active = None;
+            }
         }
         Rc::new(next)
     }
@@ -313,7 +344,7 @@ fn reveal_diagnostic(refs: &editor::Refs, checked: &Checked, d: &netpolkit::Loca
 }
 
 /// Every version the core knows, newest first.
-fn versions() -> Vec<CiliumVersion> {
+pub(crate) fn versions() -> Vec<CiliumVersion> {
     let mut out = Vec::new();
     let mut v = CiliumVersion::NEWEST;
     while v >= CiliumVersion::OLDEST {
@@ -496,6 +527,40 @@ pub fn app() -> Html {
         })
     };
 
+    // The migration too, only while its tab is shown.
+    let migrated = use_memo(
+        (
+            state.checked.clone(),
+            state.migrate.clone(),
+            state.view == View::Migrate,
+        ),
+        |(checked, settings, shown)| shown.then(|| Rc::new(Migrated::run(checked, settings))),
+    );
+    let on_migrate_diagnostic = {
+        let (refs, dispatcher) = (refs.clone(), state.dispatcher());
+        use_callback(
+            migrated.clone(),
+            move |index: usize, migrated: &Rc<Option<Rc<Migrated>>>| {
+                let Some(m) = migrated.as_ref() else { return };
+                let Some(d) = m.diagnostics.get(index) else { return };
+                dispatcher.dispatch(Action::Pick(m.mark_index(index)));
+                reveal_diagnostic(&refs, &m.checked, d, m.mark_index(index));
+            },
+        )
+    };
+    let on_migrate_settings = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |settings: MigrateSettings, ()| {
+            dispatcher.dispatch(Action::SetMigrate(settings))
+        })
+    };
+    let on_apply = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |text: String, ()| {
+            dispatcher.dispatch(Action::Replace(text.into()))
+        })
+    };
+
     let on_document = {
         let refs = refs.clone();
         use_callback(state.checked.clone(), move |index: usize, checked: &Rc<Checked>| {
@@ -559,6 +624,9 @@ pub fn app() -> Html {
     if let Some(c) = converted.as_ref() {
         marks.extend(c.marks());
     }
+    if let Some(m) = migrated.as_ref() {
+        marks.extend(m.marks());
+    }
     let marks = if current {
         marks
     } else {
@@ -581,6 +649,13 @@ pub fn app() -> Html {
             Some(converted) => html! {
                 <ConvertPanel converted={converted.clone()} active={state.active}
                               on_settings={on_convert_settings} on_diagnostic={on_convert_diagnostic} />
+            },
+            None => Html::default(),
+        },
+        View::Migrate => match migrated.as_ref() {
+            Some(migrated) => html! {
+                <MigratePanel migrated={migrated.clone()} active={state.active} {current}
+                              on_settings={on_migrate_settings} on_diagnostic={on_migrate_diagnostic} {on_apply} />
             },
             None => Html::default(),
         },
@@ -686,6 +761,7 @@ fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -
                     View::Flow => "Flow".to_owned(),
                     View::Connectivity => "Connectivity".to_owned(),
                     View::Convert => "Convert".to_owned(),
+                    View::Migrate => "Migrate".to_owned(),
                 };
                 let selected = v == view;
                 let dispatcher = dispatcher.clone();
@@ -728,6 +804,7 @@ mod tests {
             flow_input: flow::empty_query(),
             flow: Rc::new(flow::empty_query()),
             convert: ConvertSettings::default(),
+            migrate: MigrateSettings::default(),
         })
     }
 
@@ -787,6 +864,37 @@ mod tests {
             .reduce(Action::SetConvert(ConvertSettings::default()));
         assert_eq!(kept.active, Some(0), "a diagnostic of the report stays picked");
         assert_eq!(kept.reduce(Action::Check).convert, ConvertSettings::default());
+    }
+
+    #[test]
+    fn an_applied_rewrite_replaces_the_text_and_is_checked_at_once() {
+        let example = examples::find("aks-migration").unwrap();
+        let loaded = empty_state()
+            .reduce(Action::Load(example))
+            .reduce(Action::Show(View::Migrate));
+        let migrated = Migrated::run(&loaded.checked, &loaded.migrate);
+        let migration = migrated.migration.as_ref().unwrap();
+        assert_ne!(migration.rewrite.text, *loaded.text, "the example needs edits");
+        let applied = loaded
+            .clone()
+            .reduce(Action::Replace(migration.rewrite.text.clone().into()));
+        assert_eq!(applied.loaded, loaded.loaded + 1, "written into the textarea");
+        assert_eq!(
+            &*applied.checked.text,
+            migration.rewrite.text.as_str(),
+            "checked at once"
+        );
+        assert!(Rc::ptr_eq(
+            &applied.clone().reduce(Action::Replace(applied.text.clone())),
+            &applied
+        ));
+        let settings = MigrateSettings {
+            kubernetes: "1.32".into(),
+            ..MigrateSettings::default()
+        };
+        let set = applied.reduce(Action::SetMigrate(settings.clone()));
+        assert_eq!(set.migrate, settings);
+        assert_eq!(set.view, View::Migrate);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod editor;
 mod examples;
 mod flow;
 mod matrix;
+mod migrate;
 mod results;
 mod text;
 
