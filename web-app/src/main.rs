@@ -7,10 +7,12 @@ mod app;
 mod convert;
 mod editor;
 mod examples;
+mod findings;
 mod flow;
 mod matrix;
 mod results;
 mod text;
+mod workloads;
 
 fn main() {
     console_error_panic_hook::set_once();
