@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { assertClean, cspViolations, diagnostics, distDir, launch, lineColumn, openEditor, selection, serve } from './helpers.mjs';
+import { assertClean, cspViolations, diagnostics, distDir, findings, launch, lineColumn, openEditor, selection, serve } from './helpers.mjs';
 
 const example = (stem) => readFile(new URL(`../../examples/${stem}.yaml`, import.meta.url), 'utf8');
 
@@ -32,14 +32,22 @@ test('opens with the getting-started example and its deliberate typo', async () 
     assert.equal(value, (await example('getting-started')).replace(/\r\n/g, '\n'));
     assert.equal(await page.$eval('#example', (s) => s.value), 'getting-started');
 
-    // The typo, and a precedence finding: the namespace's egress isolation blocks DNS.
+    // The typo in Problems, and a precedence finding under Findings: the
+    // namespace's egress isolation blocks DNS. The counts take in both.
     const found = await diagnostics(page);
-    assert.deepEqual(found.map((d) => d.code), ['NP519', 'NP101'], JSON.stringify(found));
-    assert.equal(found[1].line, 35);
-    assert.match(found[1].text, /unknown-field/);
-    assert.match(found[1].text, /did you mean/);
-    assert.match(found[0].text, /kube-dns/);
+    assert.deepEqual(found.map((d) => d.code), ['NP101'], JSON.stringify(found));
+    assert.equal(found[0].line, 35);
+    assert.match(found[0].text, /unknown-field/);
+    assert.match(found[0].text, /did you mean/);
     assert.match(await page.textContent('#summary'), /\b1 error\b.*\b1 warning\b/);
+    assert.equal(await page.textContent('#tab-problems'), 'Problems (1)');
+    assert.equal(await page.textContent('#tab-findings'), 'Findings (1)');
+    assert.match(await page.textContent('#findings-pointer'), /1 precedence finding\b/);
+    await page.click('#findings-pointer button');
+    assert.equal(await page.getAttribute('#tab-findings', 'aria-selected'), 'true');
+    const listed = await findings(page);
+    assert.deepEqual(listed.map((f) => f.code), ['NP519'], JSON.stringify(listed));
+    assert.match(listed[0].text, /kube-dns/);
 
     // The typo is underlined in the layer behind the text, and its line is marked in the gutter.
     assert.equal(await page.textContent('.highlight .mark.error'), 'podSelecter');
@@ -120,7 +128,11 @@ test('the example picker and the Cilium version both re-check', async () => {
     assert.equal((await selection(page)).value, await example('online-boutique'));
     assert.match(await page.textContent('#summary'), /\b0 errors\b/);
     // Only a finding: cart's egress isolation leaves it without DNS.
-    assert.deepEqual((await diagnostics(page)).map((d) => d.code), ['NP519']);
+    assert.deepEqual((await diagnostics(page)).map((d) => d.code), []);
+    assert.equal(await page.textContent('#tab-findings'), 'Findings (1)');
+    await page.click('#tab-findings');
+    assert.deepEqual((await findings(page)).map((f) => f.code), ['NP519']);
+    await page.click('#tab-problems');
     assert.ok((await page.locator('#documents li').count()) > 3, 'the documents of the example are listed');
     assert.equal(new URL(page.url()).hash, '#example=online-boutique');
 

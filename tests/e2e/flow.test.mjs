@@ -235,11 +235,18 @@ test('the Connectivity tab shows the matrix, and a cell opens its flow', async (
     // The tabs follow the arrow keys too.
     await page.focus('#tab-flow');
     await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getAttribute('#tab-workloads', 'aria-selected'), 'true');
+    await page.keyboard.press('Home');
     assert.equal(await page.getAttribute('#tab-problems', 'aria-selected'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-problems');
-    // The example is valid; what Problems lists are its precedence findings (NP5xx).
+    // The example is valid: Problems lists nothing, and points to its
+    // precedence findings (NP5xx), which the Findings tab lists.
     const codes = await page.$$eval('#diagnostics .diag', (list) => list.map((d) => d.dataset.code));
-    assert.ok(codes.every((c) => c.startsWith('NP5')), JSON.stringify(codes));
+    assert.deepEqual(codes, []);
+    assert.match(await page.textContent('#findings-pointer'), /precedence findings/);
+    await page.keyboard.press('ArrowRight');
+    const listed = await page.$$eval('#panel-findings .finding', (list) => list.map((d) => d.dataset.code));
+    assert.ok(listed.length > 0 && listed.every((c) => c.startsWith('NP5')), JSON.stringify(listed));
     await assertClean(session);
   } finally {
     await page.close();

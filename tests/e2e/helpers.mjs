@@ -150,3 +150,28 @@ export function diagnostics(page) {
     })),
   );
 }
+
+/** The Findings tab's list as plain data (the tab must be shown). */
+export function findings(page) {
+  return page.$$eval('#panel-findings .finding', (items) =>
+    items.map((f) => {
+      const main = f.querySelector('.finding-main');
+      const ends = [...f.querySelectorAll('.ends .end')].map((e) => ({
+        other: e.classList.contains('other'),
+        line: Number(e.dataset.line),
+        column: Number(e.dataset.column),
+        text: e.textContent,
+      }));
+      return {
+        code: f.dataset.code,
+        line: Number(main.dataset.line),
+        column: Number(main.dataset.column),
+        group: f.closest('.finding-group').querySelector('h2').textContent,
+        policy: f.closest('.finding-policy').querySelector('h3').textContent,
+        text: main.textContent,
+        hint: f.querySelector('.hint')?.textContent ?? null,
+        ends,
+      };
+    }),
+  );
+}

@@ -1,7 +1,8 @@
 //! The page: one reducer holds the text, the profile settings, the flow
 //! asked about, the conversion settings and the last analysis; the editor,
-//! the problems, the flow panel, the connectivity view and the conversion
-//! are views of it. Checking is `netpolkit::analyze` + `netpolkit::report`,
+//! the problems, the findings, the per-workload summary, the flow panel, the
+//! connectivity view and the conversion are views of it. Checking is
+//! `netpolkit::analyze` + `netpolkit::report` + `Analysis::findings`,
 //! converting `netpolkit::convert::convert`, nothing else.
 
 use std::rc::Rc;
@@ -17,9 +18,11 @@ use yew::prelude::*;
 
 use crate::convert::{ConvertPanel, ConvertSettings, Converted};
 use crate::examples::{self, Example, EXAMPLES};
+use crate::findings::{End, FindingsPanel};
 use crate::flow::{self, Field, FlowPanel};
 use crate::matrix::ConnectivityView;
 use crate::migrate::{MigratePanel, MigrateSettings, Migrated};
+use crate::workloads::{Workloads, WorkloadsView};
 use crate::{editor, results, text};
 
 /// Quiet time after the last keystroke before the text is checked again:
@@ -54,7 +57,13 @@ pub struct Checked {
     pub text: Rc<str>,
     pub settings: Settings,
     pub analysis: Analysis,
+    /// Validation diagnostics and precedence findings together, by position
+    /// (one index space for the marks and the pick).
     pub report: Report,
+    /// Which of the report's diagnostics are precedence findings (`NP5xx`,
+    /// from `Analysis::findings`), in order: the Findings tab lists these,
+    /// the Problems tab the others.
+    pub findings: Vec<usize>,
 }
 
 /// The analysis is a function of the text and the settings, so comparing
@@ -78,24 +87,37 @@ impl Checked {
             },
         );
         let mut report = netpolkit::report(&text, &analysis.parsed);
-        // Precedence findings (NP5xx) join the validation diagnostics: the
-        // Problems tab lists them with the other rule of each conflict, and
-        // the editor underlines both ends of the one picked.
+        // Precedence findings (NP5xx) join the validation diagnostics in the
+        // report and its counts, so that both are underlined and picked
+        // alike; `findings` remembers which they are, for the Findings tab
+        // (which also marks the other rule of the one picked).
         let index = netpolkit::LineIndex::new(&text);
+        let mut all: Vec<(netpolkit::LocatedDiagnostic, bool)> = std::mem::take(&mut report.diagnostics)
+            .into_iter()
+            .map(|d| (d, false))
+            .collect();
         for finding in analysis.findings() {
             match finding.severity {
                 netpolkit::Severity::Error => report.summary.errors += 1,
                 netpolkit::Severity::Warning => report.summary.warnings += 1,
                 netpolkit::Severity::Info => report.summary.infos += 1,
             }
-            report.diagnostics.push(finding.locate(&text, &index));
+            all.push((finding.locate(&text, &index), true));
         }
-        report.diagnostics.sort_by_key(|d| d.start);
+        all.sort_by_key(|(d, _)| d.start);
+        let findings = all
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, f))| *f)
+            .map(|(i, _)| i)
+            .collect();
+        report.diagnostics = all.into_iter().map(|(d, _)| d).collect();
         Rc::new(Checked {
             text,
             settings,
             analysis,
             report,
+            findings,
         })
     }
 
@@ -103,12 +125,20 @@ impl Checked {
     pub fn version(&self) -> CiliumVersion {
         self.analysis.profile.cilium_version
     }
+
+    /// Whether diagnostic `i` of the report is a precedence finding.
+    pub fn is_finding(&self, i: usize) -> bool {
+        self.findings.binary_search(&i).is_ok()
+    }
 }
 
 /// The tabs of the results column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Problems,
+    Findings,
+    /// The per-workload summary.
+    Summary,
     Flow,
     Connectivity,
     Convert,
@@ -116,8 +146,10 @@ pub enum View {
 }
 
 impl View {
-    const ALL: [View; 5] = [
+    const ALL: [View; 7] = [
         View::Problems,
+        View::Findings,
+        View::Summary,
         View::Flow,
         View::Connectivity,
         View::Convert,
@@ -127,6 +159,8 @@ impl View {
     fn id(self) -> &'static str {
         match self {
             View::Problems => "problems",
+            View::Findings => "findings",
+            View::Summary => "workloads",
             View::Flow => "flow",
             View::Connectivity => "connectivity",
             View::Convert => "convert",
@@ -341,6 +375,34 @@ fn reveal_diagnostic(refs: &editor::Refs, checked: &Checked, d: &netpolkit::Loca
     let end = text::utf16_offset(&text, d.end_line, d.end_column).max(start);
     let target = editor::mark_element(refs, mark).or_else(|| editor::line_element(refs, d.line));
     editor::reveal(refs, start, end, target, false);
+}
+
+/// Selects byte range `start..end` of the checked text in the editor and
+/// scrolls `target` (or line `line`'s gutter) into view: exactly while the
+/// text is the one checked, the same length from its line and column after
+/// typing.
+fn reveal_range(
+    refs: &editor::Refs,
+    checked: &Checked,
+    (start, end): (usize, usize),
+    target: Option<web_sys::Element>,
+) {
+    let text = editor::current_text(refs).unwrap_or_else(|| checked.text.to_string());
+    let index = netpolkit::LineIndex::new(&checked.text);
+    let at = index.line_col(&checked.text, start);
+    let (from, to) = if *text == *checked.text {
+        (index.utf16(&checked.text, start), index.utf16(&checked.text, end))
+    } else {
+        let from = text::utf16_offset(&text, at.line, at.column) as usize;
+        let length = index
+            .utf16(&checked.text, end)
+            .saturating_sub(index.utf16(&checked.text, start));
+        (from, from.saturating_add(length))
+    };
+    let from = u32::try_from(from).unwrap_or(u32::MAX);
+    let to = u32::try_from(to).unwrap_or(u32::MAX).max(from);
+    let target = target.or_else(|| editor::line_element(refs, at.line));
+    editor::reveal(refs, from, to, target, false);
 }
 
 /// Every version the core knows, newest first.
@@ -561,6 +623,51 @@ pub fn app() -> Html {
         })
     };
 
+    // A finding: picked (so both of its rules are marked), and the end asked
+    // for selected in the text. The other end's mark appears with the pick,
+    // so its line is the scroll target.
+    let on_finding = {
+        let (refs, dispatcher) = (refs.clone(), state.dispatcher());
+        use_callback(
+            state.checked.clone(),
+            move |(index, end): (usize, End), checked: &Rc<Checked>| {
+                let Some(d) = checked.report.diagnostics.get(index) else {
+                    return;
+                };
+                dispatcher.dispatch(Action::Pick(index));
+                match end {
+                    End::Own => reveal_diagnostic(&refs, checked, d, index),
+                    End::Related(n) => {
+                        if let Some(r) = d.related.get(n) {
+                            reveal_range(&refs, checked, (r.start, r.end), editor::related_element(&refs, index));
+                        }
+                    }
+                }
+            },
+        )
+    };
+
+    // The summary is computed from the checked analysis, only while its tab
+    // is shown.
+    let workloads = use_memo(
+        (state.checked.clone(), state.view == View::Summary),
+        |(checked, shown)| shown.then(|| Rc::new(Workloads::of(checked))),
+    );
+    let on_summary_rule = {
+        let refs = refs.clone();
+        use_callback(
+            state.checked.clone(),
+            move |range: (usize, usize), checked: &Rc<Checked>| {
+                reveal_range(&refs, checked, range, None);
+            },
+        )
+    };
+
+    let on_show_findings = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(), ()| dispatcher.dispatch(Action::Show(View::Findings)))
+    };
+
     let on_document = {
         let refs = refs.clone();
         use_callback(state.checked.clone(), move |index: usize, checked: &Rc<Checked>| {
@@ -610,16 +717,11 @@ pub fn app() -> Html {
     let current = Rc::ptr_eq(&state.checked.text, &state.text) || *state.checked.text == *state.text;
     let mut marks = text::marks(&state.checked.report.diagnostics);
     // The other end of the picked finding is marked too.
-    if let Some(d) = state
+    if let Some((i, d)) = state
         .active
         .and_then(|i| state.checked.report.diagnostics.get(i).map(|d| (i, d)))
     {
-        marks.extend(d.1.related.iter().map(|r| text::Mark {
-            index: d.0,
-            start: r.start,
-            end: r.end,
-            severity: d.1.severity,
-        }));
+        marks.extend(text::related_marks(i, d));
     }
     if let Some(c) = converted.as_ref() {
         marks.extend(c.marks());
@@ -636,7 +738,18 @@ pub fn app() -> Html {
     let profile = &state.checked.analysis.profile;
     let mut panel = Some(match state.view {
         View::Problems => html! {
-            <results::Results checked={state.checked.clone()} active={state.active} {on_document} {on_diagnostic} />
+            <results::Results checked={state.checked.clone()} active={state.active} on_document={on_document.clone()}
+                              {on_diagnostic} {on_show_findings} />
+        },
+        View::Findings => html! {
+            <FindingsPanel checked={state.checked.clone()} active={state.active} {on_finding} />
+        },
+        View::Summary => match workloads.as_ref() {
+            Some(workloads) => html! {
+                <WorkloadsView checked={state.checked.clone()} workloads={workloads.clone()}
+                               on_document={on_document.clone()} on_rule={on_summary_rule} />
+            },
+            None => Html::default(),
         },
         View::Flow => html! {
             <FlowPanel checked={state.checked.clone()} input={state.flow_input.clone()} query={state.flow.clone()}
@@ -710,7 +823,7 @@ pub fn app() -> Html {
                 </section>
                 <section class="pane results-pane" aria-label="Results">
                     <results::Summary checked={state.checked.clone()} />
-                    { tabs(state.view, state.checked.report.diagnostics.len(), &state.dispatcher()) }
+                    { tabs(state.view, &state.checked, &state.dispatcher()) }
                     // Every tab has its panel (so that aria-controls points
                     // somewhere); only the one shown is rendered.
                     { for View::ALL.into_iter().map(|v| html! {
@@ -727,9 +840,12 @@ pub fn app() -> Html {
     }
 }
 
-/// The tab list: Problems, Flow, Connectivity, Convert. Arrow keys, Home and End
-/// move between the tabs (and show them), as the ARIA tabs pattern has it.
-fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -> Html {
+/// The tab list: Problems, Findings, Summary, Flow, Connectivity, Convert.
+/// Arrow keys, Home and End move between the tabs (and show them), as the
+/// ARIA tabs pattern has it.
+fn tabs(view: View, checked: &Checked, dispatcher: &UseReducerDispatcher<State>) -> Html {
+    let findings = checked.findings.len();
+    let problems = checked.report.diagnostics.len() - findings;
     let onkeydown = {
         let dispatcher = dispatcher.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -758,6 +874,8 @@ fn tabs(view: View, problems: usize, dispatcher: &UseReducerDispatcher<State>) -
             { for View::ALL.into_iter().map(|v| {
                 let label = match v {
                     View::Problems => format!("Problems ({problems})"),
+                    View::Findings => format!("Findings ({findings})"),
+                    View::Summary => "Summary".to_owned(),
                     View::Flow => "Flow".to_owned(),
                     View::Connectivity => "Connectivity".to_owned(),
                     View::Convert => "Convert".to_owned(),

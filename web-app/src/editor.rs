@@ -98,15 +98,15 @@ pub fn segment(seg: &Segment<'_>) -> Html {
     let Some(severity) = seg.severity else {
         return html! { { seg.text } };
     };
-    let starts =
-        (!seg.starts.is_empty()).then(|| seg.starts.iter().map(usize::to_string).collect::<Vec<_>>().join(" "));
+    let list = |v: &[usize]| (!v.is_empty()).then(|| v.iter().map(usize::to_string).collect::<Vec<_>>().join(" "));
     let class = classes!(
         "mark",
         severity_class(severity),
         seg.active.then_some("active"),
+        seg.related.then_some("related"),
         seg.point.then_some("point")
     );
-    html! { <span {class} data-starts={starts}>{ seg.text }</span> }
+    html! { <span {class} data-starts={list(&seg.starts)} data-related={list(&seg.related_starts)}>{ seg.text }</span> }
 }
 
 /// Inserts `text` at the caret as if typed: `execCommand("insertText")` keeps
@@ -165,6 +165,16 @@ pub fn mark_element(refs: &Refs, index: usize) -> Option<Element> {
     let layer = refs.highlight.cast::<Element>()?;
     layer
         .query_selector(&format!("[data-starts~=\"{index}\"]"))
+        .ok()
+        .flatten()
+}
+
+/// The highlight element where a related location of diagnostic `index`
+/// starts (the other end of a finding), if it is drawn.
+pub fn related_element(refs: &Refs, index: usize) -> Option<Element> {
+    let layer = refs.highlight.cast::<Element>()?;
+    layer
+        .query_selector(&format!("[data-related~=\"{index}\"]"))
         .ok()
         .flatten()
 }

@@ -7,11 +7,13 @@ mod app;
 mod convert;
 mod editor;
 mod examples;
+mod findings;
 mod flow;
 mod matrix;
 mod migrate;
 mod results;
 mod text;
+mod workloads;
 
 fn main() {
     console_error_panic_hook::set_once();

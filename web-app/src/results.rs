@@ -1,7 +1,8 @@
 //! The results pane's summary and its Problems tab: the documents found
-//! and the diagnostics, all straight from `netpolkit::report`. Items are
-//! buttons, so each is reachable by keyboard and moves the editor to where
-//! it points.
+//! and the diagnostics, all straight from `netpolkit::report` (precedence
+//! findings have a tab of their own, `findings.rs`; the counts above the
+//! tabs include them). Items are buttons, so each is reachable by keyboard
+//! and moves the editor to where it points.
 
 use std::rc::Rc;
 
@@ -21,6 +22,8 @@ pub struct Props {
     pub on_document: Callback<usize>,
     /// Called with an index into the report's diagnostics.
     pub on_diagnostic: Callback<usize>,
+    /// Shows the Findings tab.
+    pub on_show_findings: Callback<()>,
 }
 
 /// The counts, above the tabs: a component of its own so that typing, which
@@ -71,9 +74,14 @@ pub fn results(props: &Props) -> Html {
         active,
         on_document,
         on_diagnostic,
+        on_show_findings,
     } = props;
     let (report, active) = (&checked.report, *active);
     let version = checked.version().to_string();
+    let problems: Vec<usize> = (0..report.diagnostics.len())
+        .filter(|&i| !checked.is_finding(i))
+        .collect();
+    let findings = checked.findings.len();
     html! {
         <div class="results">
             <section aria-labelledby="documents-heading">
@@ -83,30 +91,44 @@ pub fn results(props: &Props) -> Html {
                 } else {
                     <ul id="documents" class="documents">
                         { for report.documents.iter().enumerate().map(|(i, doc)| {
-                            let problems = report.diagnostics.iter().filter(|d| d.document == Some(doc.index)).count();
-                            document(doc, problems, on_document.reform(move |_: MouseEvent| i))
+                            let (mut problems, mut findings) = (0, 0);
+                            for (k, d) in report.diagnostics.iter().enumerate() {
+                                if d.document == Some(doc.index) {
+                                    if checked.is_finding(k) { findings += 1 } else { problems += 1 }
+                                }
+                            }
+                            document(doc, problems, findings, on_document.reform(move |_: MouseEvent| i))
                         }) }
                     </ul>
                 }
             </section>
 
             <section aria-labelledby="problems-heading">
-                <h2 id="problems-heading">{ format!("Problems ({})", report.diagnostics.len()) }</h2>
-                if report.diagnostics.is_empty() {
+                <h2 id="problems-heading">{ format!("Problems ({})", problems.len()) }</h2>
+                if problems.is_empty() {
                     <p class="empty ok">{ format!("No problems found for Cilium {version}.") }</p>
                 } else {
                     <ol id="diagnostics" class="diagnostics">
-                        { for report.diagnostics.iter().enumerate().map(|(i, d)| {
-                            diagnostic(d, active == Some(i), on_diagnostic.reform(move |_: MouseEvent| i))
+                        { for problems.into_iter().map(|i| {
+                            diagnostic(&report.diagnostics[i], active == Some(i), on_diagnostic.reform(move |_: MouseEvent| i))
                         }) }
                     </ol>
+                }
+                if findings > 0 {
+                    <p class="note" id="findings-pointer">
+                        { format!("{} about how the policies interact ", plural(findings, "precedence finding", "precedence findings")) }
+                        { if findings == 1 { "is" } else { "are" } }{ " listed under " }
+                        <button type="button" class="link" onclick={on_show_findings.reform(|_: MouseEvent| ())}>
+                            { "Findings" }
+                        </button>{ "." }
+                    </p>
                 }
             </section>
         </div>
     }
 }
 
-fn document(doc: &DocumentInfo, problems: usize, onclick: Callback<MouseEvent>) -> Html {
+fn document(doc: &DocumentInfo, problems: usize, findings: usize, onclick: Callback<MouseEvent>) -> Html {
     let kind = doc.kind.as_deref().unwrap_or("(no kind)");
     let name = match (&doc.namespace, &doc.name) {
         (Some(ns), Some(name)) => format!("{ns}/{name}"),
@@ -127,6 +149,9 @@ fn document(doc: &DocumentInfo, problems: usize, onclick: Callback<MouseEvent>) 
                 <span class="where">{ lines }</span>
                 if problems > 0 {
                     { " " }<span class="badge">{ plural(problems, "problem", "problems") }</span>
+                }
+                if findings > 0 {
+                    { " " }<span class="badge finding-badge">{ plural(findings, "finding", "findings") }</span>
                 }
             </button>
         </li>

@@ -39,6 +39,9 @@ pub struct Mark {
     pub start: usize,
     pub end: usize,
     pub severity: Severity,
+    /// The other end of the diagnostic (a related location, such as the
+    /// rule a finding conflicts with), marked only while it is picked.
+    pub related: bool,
 }
 
 pub fn marks(diagnostics: &[LocatedDiagnostic]) -> Vec<Mark> {
@@ -56,6 +59,22 @@ pub fn marks_from(diagnostics: &[LocatedDiagnostic], first: usize) -> Vec<Mark> 
             start: d.start,
             end: d.end,
             severity: d.severity,
+            related: false,
+        })
+        .collect()
+}
+
+/// The marks of diagnostic `index`'s related locations (drawn while it is
+/// picked, next to its own mark).
+pub fn related_marks(index: usize, d: &LocatedDiagnostic) -> Vec<Mark> {
+    d.related
+        .iter()
+        .map(|r| Mark {
+            index,
+            start: r.start,
+            end: r.end,
+            severity: d.severity,
+            related: true,
         })
         .collect()
 }
@@ -126,8 +145,13 @@ pub struct Segment<'a> {
     /// Diagnostic indices of the marks that start here (the scroll target
     /// when one of them is picked in the list).
     pub starts: Vec<usize>,
+    /// The same for related locations that start here.
+    pub related_starts: Vec<usize>,
     /// Whether the picked diagnostic covers this run.
     pub active: bool,
+    /// Whether what the picked diagnostic covers here is only its related
+    /// location (the other end), not its own range.
+    pub related: bool,
     /// An empty mark (at a line end or the end of the text): drawn as a
     /// marker that takes no room, so the layer stays aligned with the text.
     pub point: bool,
@@ -147,6 +171,13 @@ pub fn segments<'a>(text: &'a str, marks: &[Mark], active: Option<usize>) -> Vec
     bounds.dedup();
 
     let is_active = |i: &usize| active == Some(marks[*i].index);
+    let is_own = |i: &&usize| !marks[**i].related;
+    let is_related = |i: &&usize| marks[**i].related;
+    // Covered by the picked diagnostic's other end and not by its own range.
+    let only_related = |list: &[usize]| {
+        list.iter().any(|i| is_active(i) && marks[*i].related)
+            && !list.iter().any(|i| is_active(i) && !marks[*i].related)
+    };
     let mut out = Vec::new();
     for (k, &at) in bounds.iter().enumerate() {
         let points: Vec<usize> = (0..ranges.len()).filter(|&i| ranges[i] == (at, at)).collect();
@@ -154,8 +185,10 @@ pub fn segments<'a>(text: &'a str, marks: &[Mark], active: Option<usize>) -> Vec
             out.push(Segment {
                 text: "",
                 severity: points.iter().map(|&i| marks[i].severity).max(),
-                starts: points.iter().map(|&i| marks[i].index).collect(),
+                starts: points.iter().filter(is_own).map(|&i| marks[i].index).collect(),
+                related_starts: points.iter().filter(is_related).map(|&i| marks[i].index).collect(),
                 active: points.iter().any(is_active),
+                related: only_related(&points),
                 point: true,
             });
         }
@@ -169,9 +202,17 @@ pub fn segments<'a>(text: &'a str, marks: &[Mark], active: Option<usize>) -> Vec
             starts: covering
                 .iter()
                 .filter(|&&i| ranges[i].0 == at)
+                .filter(is_own)
+                .map(|&i| marks[i].index)
+                .collect(),
+            related_starts: covering
+                .iter()
+                .filter(|&&i| ranges[i].0 == at)
+                .filter(is_related)
                 .map(|&i| marks[i].index)
                 .collect(),
             active: covering.iter().any(is_active),
+            related: only_related(&covering),
             point: false,
         });
     }
@@ -223,6 +264,7 @@ mod tests {
             start,
             end,
             severity,
+            related: false,
         }
     }
 
@@ -323,6 +365,26 @@ mod tests {
             carry_over("aaa", "aaaa", &[mark(0, 0, 1, Severity::Info)]),
             vec![mark(0, 0, 1, Severity::Info)]
         );
+    }
+
+    #[test]
+    fn a_picked_diagnostic_marks_its_other_end_apart_from_its_own_range() {
+        let text = "own other rest";
+        let other = Mark {
+            related: true,
+            ..mark(0, 4, 9, Severity::Warning)
+        };
+        let marks = [mark(0, 0, 3, Severity::Warning), other, mark(1, 10, 14, Severity::Info)];
+        let segs = segments(text, &marks, Some(0));
+        let own = segs.iter().find(|s| s.text == "own").unwrap();
+        assert!(own.active && !own.related);
+        assert_eq!((own.starts.clone(), own.related_starts.clone()), (vec![0], vec![]));
+        let end = segs.iter().find(|s| s.text == "other").unwrap();
+        assert!(end.active && end.related);
+        assert_eq!((end.starts.clone(), end.related_starts.clone()), (vec![], vec![0]));
+        let rest = segs.iter().find(|s| s.text == "rest").unwrap();
+        assert!(!rest.active && !rest.related);
+        assert_eq!(segs.iter().map(|s| s.text).collect::<String>(), text);
     }
 
     #[test]

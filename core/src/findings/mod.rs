@@ -15,7 +15,8 @@
 //!   default-deny surprises, policyTypes).
 //! - `paths.rs`: findings the engine decides on workloads (half-open paths,
 //!   DNS blocked by egress isolation).
-//! - `summary.rs`: per workload and direction, what applies.
+//! - `summary.rs`: per workload and direction, what applies (for the
+//!   input's workloads, or a representative pod per subject when it has none).
 
 mod overlap;
 mod paths;
@@ -23,7 +24,7 @@ mod policies;
 mod space;
 mod summary;
 
-pub use summary::{summarize, summary_text, DirectionSummary, RuleSummary, WorkloadSummary};
+pub use summary::{summarize, summarize_subjects, summary_text, DirectionSummary, RuleSummary, WorkloadSummary};
 
 use crate::analysis::Analysis;
 use crate::diagnostic::{Code, Diagnostic};
