@@ -98,7 +98,9 @@ spec:
     - ipBlock:
         cidr: 10.244.1.0/24
 `;
-  assert.deepEqual(analyze(ipblock).findings.map((f) => f.code), ["NP512"]);
+  assert.deepEqual(analyze(ipblock, { profile: "aks" }).findings.map((f) => f.code), ["NP512"], "AKS's own ranges");
+  assert.deepEqual(analyze(ipblock, { podCidrs: ["10.244.0.0/16"] }).findings.map((f) => f.code), ["NP512"]);
+  assert.deepEqual(analyze(ipblock).findings, [], "under cilium, ranges unknown: no claim");
   assert.deepEqual(analyze(ipblock, { profile: "upstream" }).findings, []);
   assert.deepEqual(analyze(ipblock, { podCidrs: ["192.168.0.0/16"] }).findings, []);
   assert.throws(() => analyze(ipblock, { profile: "calico" }), /invalid options/);

@@ -151,10 +151,12 @@ fn selects_no_workload(f: &mut Finder<'_>) {
 }
 
 /// §3.6: under Cilium a CIDR never matches pod, node or service addresses,
-/// so an ipBlock inside those ranges matches nothing.
+/// so an ipBlock inside those ranges matches nothing. Only where the ranges
+/// are known (given, or AKS's defaults on AKS): `10.0.0.0/24` is no
+/// cluster's range on a cluster of unknown addresses.
 fn cidr_in_cluster(f: &mut Finder<'_>) {
     let profile = &f.analysis.profile;
-    if !profile.is_cilium() {
+    if !profile.is_cilium() || !profile.ranges_known {
         return;
     }
     let mut ranges: Vec<(&ipnet::IpNet, &str)> = Vec::new();
