@@ -53,6 +53,9 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
     /// Number of differing flows (may exceed `differences.len()` when capped).
     pub differing: u64,
+    /// Of those, the flows the old side allows and the new one denies (the
+    /// others are allowed only on the new side).
+    pub lost: u64,
     /// The generated universe stopped at its bound (the policies mention
     /// more values than it holds): flows beyond it were not compared.
     pub truncated: bool,
@@ -159,6 +162,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
 
     let p = flows.len();
     let mut differing: u64 = 0;
+    let mut lost: u64 = 0;
     // Pairs of joint classes without a node-like side: the differing ports.
     // Each direction's verdicts are rows shared by every pair that looks
     // the same to the entries deciding them.
@@ -191,7 +195,9 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
             let ports: Vec<usize> = (0..p)
                 .filter(|&k| (allowed[0][k / 64] ^ allowed[1][k / 64]) & (1 << (k % 64)) != 0)
                 .collect();
-            differing += (members[a].len() * members[b].len() * ports.len()) as u64;
+            let pairs = (members[a].len() * members[b].len()) as u64;
+            differing += pairs * ports.len() as u64;
+            lost += pairs * ports.iter().filter(|&&k| allowed[0][k / 64] & (1 << (k % 64)) != 0).count() as u64;
             class_diffs.insert((a, b), ports);
         }
     }
@@ -222,6 +228,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
             let ports: Vec<usize> = (0..p).filter(|&k| verdicts[0][k] != verdicts[1][k]).collect();
             if !ports.is_empty() {
                 differing += ports.len() as u64;
+                lost += ports.iter().filter(|&&k| verdicts[0][k]).count() as u64;
                 pair_diffs.insert((i, j), ports);
             }
         }
@@ -289,6 +296,7 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
         flows: (endpoint_count as u64) * (endpoint_count as u64) * (p as u64),
         differences,
         differing,
+        lost,
         truncated: universe.capped,
     }
 }
