@@ -18,7 +18,7 @@
 //! - `summary.rs`: per workload and direction, what applies.
 
 mod overlap;
-mod paths;
+pub(crate) mod paths;
 mod policies;
 mod space;
 mod summary;
