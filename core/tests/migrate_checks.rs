@@ -194,3 +194,29 @@ fn checks_run_on_the_examples_and_the_corpus() {
         files.len()
     );
 }
+
+/// Versions given as flags (not in a document) are reported about the
+/// whole text: no document, an empty span at its start (seeds 000 table).
+#[test]
+fn versions_from_flags_are_reported_without_a_document() {
+    let flags = |k8s: &str, cilium: Option<&str>| MigrateOptions {
+        target: ProfileSettings {
+            kubernetes_version: Some(k8s.parse().unwrap()),
+            cilium_version: cilium.map(|c| c.parse().unwrap()),
+            ..ProfileSettings::default()
+        },
+        ..MigrateOptions::default()
+    };
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n";
+    for options in [flags("1.27", None), flags("1.32", Some("1.16"))] {
+        let found = checked(text, &options);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code.id(), "NP607");
+        assert_eq!(
+            (found[0].document, found[0].span.start, found[0].span.end),
+            (None, 0, 0)
+        );
+    }
+    assert!(checked(text, &flags("1.32", Some("1.17"))).is_empty());
+    assert!(checked(text, &flags("1.31", None)).is_empty(), "the table's own line");
+}

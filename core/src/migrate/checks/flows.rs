@@ -17,7 +17,7 @@
 //! - NP612 (AKS LocalDNS, §1.2): egress-isolated pods that cannot reach
 //!   169.254.10.0/24 and their node on UDP and TCP port 53.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use super::{object_name, Checks};
@@ -189,6 +189,7 @@ fn flows_text(flows: &[Flow]) -> String {
 fn node_egress(c: &mut Checks<'_>) {
     let (before, after) = (c.before(), c.after());
     let (engine_before, engine_after) = (before.engine(), after.engine());
+    let mut memo: BTreeMap<String, Vec<Flow>> = BTreeMap::new();
     for (policy, entry, subject) in egress_isolating(before) {
         let Some(info) = before.lowered.policies.get(policy) else {
             continue;
@@ -199,23 +200,27 @@ fn node_egress(c: &mut Checks<'_>) {
         for candidate in candidates(c, before, subject) {
             let (pod_before, node_before) = on_node(before, &candidate.before);
             let (pod_after, node_after) = on_node(after, &candidate.after);
-            let lost: Vec<Flow> = NODE_FLOWS
-                .into_iter()
-                .filter(|flow| {
-                    // Only what NPM's exception alone allowed: a rule that
-                    // allowed it by address is NP602's business.
-                    engine_before
-                        .decide(&pod_before, Direction::Egress, &node_before, flow)
-                        .reason
-                        == Reason::NodeEgress
-                        && !engine_after
-                            .decide(&pod_after, Direction::Egress, &node_after, flow)
-                            .allowed
-                })
-                .collect();
+            // A pod several policies isolate is decided once.
+            let lost = memo.entry(pod_after.name.clone()).or_insert_with(|| {
+                NODE_FLOWS
+                    .into_iter()
+                    .filter(|flow| {
+                        // Only what NPM's exception alone allowed: a rule that
+                        // allowed it by address is NP602's business.
+                        engine_before
+                            .decide(&pod_before, Direction::Egress, &node_before, flow)
+                            .reason
+                            == Reason::NodeEgress
+                            && !engine_after
+                                .decide(&pod_after, Direction::Egress, &node_after, flow)
+                                .allowed
+                    })
+                    .collect()
+            });
             if lost.is_empty() {
                 continue;
             }
+            let lost = lost.clone();
             let (span, path) = egress_field(document, entry);
             let message = format!(
                 "{} isolates the egress of {}: Azure NPM always let it reach its own node ({}), Cilium does not, so {} to the node is dropped after the move",
@@ -398,6 +403,7 @@ fn local_dns(c: &mut Checks<'_>) {
             port: 53,
         },
     ];
+    let mut memo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (policy, entry, subject) in egress_isolating(after) {
         let Some(info) = after.lowered.policies.get(policy) else {
             continue;
@@ -407,20 +413,24 @@ fn local_dns(c: &mut Checks<'_>) {
         };
         for candidate in candidates(c, after, subject) {
             let (pod, node) = on_node(after, &candidate.after);
-            let mut missing = Vec::new();
-            for (what, to) in [("169.254.10.0/24", &local_dns), ("the node (host)", &node)] {
-                let blocked: Vec<Flow> = dns
-                    .iter()
-                    .copied()
-                    .filter(|f| !engine.decide(&pod, Direction::Egress, to, f).allowed)
-                    .collect();
-                if !blocked.is_empty() {
-                    missing.push(format!("{what} on {}", flows_text(&blocked)));
+            let missing = memo.entry(pod.name.clone()).or_insert_with(|| {
+                let mut missing = Vec::new();
+                for (what, to) in [("169.254.10.0/24", &local_dns), ("the node (host)", &node)] {
+                    let blocked: Vec<Flow> = dns
+                        .iter()
+                        .copied()
+                        .filter(|f| !engine.decide(&pod, Direction::Egress, to, f).allowed)
+                        .collect();
+                    if !blocked.is_empty() {
+                        missing.push(format!("{what} on {}", flows_text(&blocked)));
+                    }
                 }
-            }
+                missing
+            });
             if missing.is_empty() {
                 continue;
             }
+            let missing = missing.clone();
             let (span, path) = egress_field(document, entry);
             let message = format!(
                 "with LocalDNS, {} resolves names through 169.254.10.0/24 and its node, but {} blocks {}: name lookups fail",
