@@ -11,37 +11,9 @@
 
 mod expect;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use netpolkit::{analyze, AnalyzeOptions, Code, LineIndex, Severity};
-
-/// (line, code, other policy or "") → count.
-type Expected = BTreeMap<(usize, Code, String), usize>;
-
-fn expectations(text: &str) -> Expected {
-    let mut expected = Expected::new();
-    for (i, line) in text.lines().enumerate() {
-        let Some((_, rest)) = line.split_once("# expect:") else {
-            continue;
-        };
-        for item in rest.split(',') {
-            let mut words = item.split_whitespace();
-            let Some(code) = words.next() else { continue };
-            let code = Code::parse(code).unwrap_or_else(|| panic!("line {}: unknown code `{code}`", i + 1));
-            let other = words.next().unwrap_or("").to_owned();
-            *expected.entry((i + 1, code, other)).or_default() += 1;
-        }
-    }
-    expected
-}
-
-/// The other policy's name, from a related location's message
-/// (`NetworkPolicy shop/deny-web spec.ingress[0]`).
-fn other_policy(message: &str) -> String {
-    let reference = message.split_whitespace().nth(1).unwrap_or("");
-    reference.rsplit('/').next().unwrap_or("").to_owned()
-}
 
 fn run(file: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
@@ -57,47 +29,7 @@ fn run(file: &Path) -> Result<(), String> {
         let line = index.line_col(&text, d.span.start).line;
         problems.push(format!("line {line}: input error {} {}", d.code.id(), d.message));
     }
-    let expected = expectations(&text);
-    let mut actual: Expected = BTreeMap::new();
-    let mut described: BTreeMap<(usize, Code, String), Vec<String>> = BTreeMap::new();
-    for d in analysis.findings() {
-        let line = index.line_col(&text, d.span.start).line;
-        let other = d.related.first().map(|r| other_policy(&r.message)).unwrap_or_default();
-        // A finding without a named other end matches `# expect: CODE`.
-        let key = (line, d.code, other.clone());
-        let bare = (line, d.code, String::new());
-        let key = if !expected.contains_key(&key) && expected.contains_key(&bare) {
-            bare
-        } else {
-            key
-        };
-        *actual.entry(key.clone()).or_default() += 1;
-        described.entry(key).or_default().push(format!(
-            "{} [{}] {} (other: {other})",
-            d.path,
-            d.code.name(),
-            d.message
-        ));
-    }
-    for (key, n) in &expected {
-        let got = actual.get(key).copied().unwrap_or(0);
-        if got != *n {
-            problems.push(format!(
-                "line {}: expected {n} × {} {} {}, got {got}",
-                key.0,
-                key.1.id(),
-                key.1.name(),
-                key.2
-            ));
-        }
-    }
-    for (key, n) in &actual {
-        if !expected.contains_key(key) {
-            for what in &described[key] {
-                problems.push(format!("line {}: unexpected {} ({n}×): {what}", key.0, key.1.id()));
-            }
-        }
-    }
+    problems.extend(expect::compare(&text, &analysis.findings()));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -118,7 +50,7 @@ fn every_finding_code_has_a_positive_case() {
     for entry in std::fs::read_dir(&dir).expect("tests/findings").flatten() {
         all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
     }
-    let expected = expectations(&all);
+    let expected = expect::expectations(&all);
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|c| c.id().starts_with("NP5"))

@@ -19,7 +19,7 @@
 //!   input's workloads, or a representative pod per subject when it has none).
 
 mod overlap;
-mod paths;
+pub(crate) mod paths;
 mod policies;
 mod space;
 mod summary;

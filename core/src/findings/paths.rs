@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use super::Finder;
-use crate::analysis::Analysis;
 use crate::cluster::{Endpoint, EndpointKind, NAMESPACE, NAMESPACE_LABELS};
 use crate::diagnostic::Code;
 use crate::engine::{Engine, Flow, Reason};
 use crate::ir::{Label, Labels, Op, PortNumber, Proto, Selector, Source, Subject, Verdict, L3};
 use crate::model::Direction;
+use crate::profile::Profile;
 
 /// At most this many (source, destination) pairs are decided per rule for
 /// half-open paths, so that large inputs stay near-linear.
@@ -53,7 +53,7 @@ fn decide(
 
 /// A pod with the labels a selector requires (the first value of `In`,
 /// some value for `Exists`), in the namespace it pins or `default`.
-pub(super) fn representative(s: &Selector, analysis: &Analysis) -> Option<Endpoint> {
+pub(crate) fn representative(s: &Selector, profile: &Profile) -> Option<Endpoint> {
     let mut labels: BTreeMap<String, String> = BTreeMap::new();
     let key = |k: &crate::ir::SelectorKey| match k.source {
         Source::Any | Source::K8s => Some(k.key.clone()),
@@ -74,7 +74,6 @@ pub(super) fn representative(s: &Selector, analysis: &Analysis) -> Option<Endpoi
         }
     }
     let namespace = labels.remove(NAMESPACE).unwrap_or_else(|| "default".to_owned());
-    let profile = &analysis.profile;
     let mut identity = vec![
         Label::new(Source::K8s, NAMESPACE, namespace.clone()),
         Label::new(
@@ -120,7 +119,7 @@ fn kube_dns(f: &Finder<'_>) -> Endpoint {
         return e.clone();
     }
     dns.add_label(crate::ir::SelectorKey::new(Source::K8s, NAMESPACE), "kube-system");
-    let mut pod = representative(&dns, f.analysis).unwrap_or_else(|| Endpoint::external(None, None));
+    let mut pod = representative(&dns, &f.analysis.profile).unwrap_or_else(|| Endpoint::external(None, None));
     pod.name = "kube-system/kube-dns".to_owned();
     pod.ports = vec![
         crate::cluster::ContainerPort {
@@ -165,7 +164,7 @@ fn dns(f: &mut Finder<'_>, engine: &Engine<'_>, memo: &mut BTreeMap<(usize, Dire
             let next = f.analysis.cluster.endpoints.len() + synthetic.len();
             let (i, pod) = synthetic
                 .entry(s.to_string())
-                .or_insert_with(|| (next, representative(s, f.analysis)))
+                .or_insert_with(|| (next, representative(s, &f.analysis.profile)))
                 .clone();
             pod.into_iter().map(|p| (i, p)).collect()
         };

@@ -97,7 +97,7 @@ pub fn summarize_subjects(analysis: &Analysis) -> Vec<WorkloadSummary> {
             Subject::Host(_) => None,
         })
         .filter(|s| seen.insert(s.to_string()))
-        .filter_map(|s| super::paths::representative(s, analysis))
+        .filter_map(|s| super::paths::representative(s, &analysis.profile))
         .map(|pod| workload(analysis, &engine, &pod, "representative pod".to_owned()))
         .collect()
 }

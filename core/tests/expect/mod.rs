@@ -1,8 +1,14 @@
 //! What the fixture tests share: every `.yaml` file of a directory under
 //! `core/tests/`, run one by one (`FIXTURE=name` picks files), failures
-//! collected so one run shows them all.
+//! collected so one run shows them all; and the `# expect: CODE other`
+//! markers written on the lines findings point at.
 
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use netpolkit::{Code, Diagnostic, LineIndex};
 
 /// Runs `run` on every `.yaml` file of `core/tests/<dir>` (at least `min` of
 /// them) and fails with every file's problems.
@@ -27,4 +33,82 @@ pub fn run_fixtures(dir: &str, min: usize, run: fn(&Path) -> Result<(), String>)
         .filter_map(|f| run(f).err())
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// (line, code, other policy or "") → count.
+pub type Expected = BTreeMap<(usize, Code, String), usize>;
+
+/// The `# expect: NP501 deny-web, NP519` markers of a text: the code (id or
+/// name) and, for findings about two places, the other's name.
+pub fn expectations(text: &str) -> Expected {
+    let mut expected = Expected::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some((_, rest)) = line.split_once("# expect:") else {
+            continue;
+        };
+        for item in rest.split(',') {
+            let mut words = item.split_whitespace();
+            let Some(code) = words.next() else { continue };
+            let code = Code::parse(code).unwrap_or_else(|| panic!("line {}: unknown code `{code}`", i + 1));
+            let other = words.next().unwrap_or("").to_owned();
+            *expected.entry((i + 1, code, other)).or_default() += 1;
+        }
+    }
+    expected
+}
+
+/// The other end's name, from a related location's message
+/// (`NetworkPolicy shop/deny-web spec.ingress[0]` → `deny-web`).
+pub fn other_policy(message: &str) -> String {
+    let reference = message.split_whitespace().nth(1).unwrap_or("");
+    reference.rsplit('/').next().unwrap_or("").to_owned()
+}
+
+/// Every difference between the markers of `text` and `found`, as lines
+/// for a failure message. A finding without a named other end (or whose
+/// marker names none) matches `# expect: CODE`.
+pub fn compare(text: &str, found: &[Diagnostic]) -> Vec<String> {
+    let expected = expectations(text);
+    let index = LineIndex::new(text);
+    let mut actual = Expected::new();
+    let mut described: BTreeMap<(usize, Code, String), Vec<String>> = BTreeMap::new();
+    for d in found {
+        let line = index.line_col(text, d.span.start).line;
+        let other = d.related.first().map(|r| other_policy(&r.message)).unwrap_or_default();
+        let key = (line, d.code, other.clone());
+        let bare = (line, d.code, String::new());
+        let key = if !expected.contains_key(&key) && expected.contains_key(&bare) {
+            bare
+        } else {
+            key
+        };
+        *actual.entry(key.clone()).or_default() += 1;
+        described.entry(key).or_default().push(format!(
+            "{} [{}] {} (other: {other})",
+            d.path,
+            d.code.name(),
+            d.message
+        ));
+    }
+    let mut problems = Vec::new();
+    for (key, n) in &expected {
+        let got = actual.get(key).copied().unwrap_or(0);
+        if got != *n {
+            problems.push(format!(
+                "line {}: expected {n} × {} {} {}, got {got}",
+                key.0,
+                key.1.id(),
+                key.1.name(),
+                key.2
+            ));
+        }
+    }
+    for (key, n) in &actual {
+        if !expected.contains_key(key) {
+            for what in &described[key] {
+                problems.push(format!("line {}: unexpected {} ({n}×): {what}", key.0, key.1.id()));
+            }
+        }
+    }
+    problems
 }

@@ -10,7 +10,7 @@
 mod cilium;
 mod kcnp;
 mod knp;
-mod ports;
+pub(crate) mod ports;
 
 use super::{Label, PolicyEntry, PolicyInfo, Source};
 use crate::diagnostic::{Code, Diagnostic, Severity};

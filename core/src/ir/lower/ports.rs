@@ -4,7 +4,7 @@ use super::super::{PortNumber, PortProto, PortRule, Proto, Selector, SelectorKey
 use crate::model::{self, IntOrString, LabelSelector, Protocol};
 
 /// A model protocol as an entry protocol.
-pub(super) fn proto(p: Protocol) -> Proto {
+pub(crate) fn proto(p: Protocol) -> Proto {
     match p {
         Protocol::Tcp => Proto::Tcp,
         Protocol::Udp => Proto::Udp,
