@@ -195,3 +195,15 @@ fn corpus_with_ip_blocks_rewrites_cleanly() {
     }
     assert!(checked > 0, "no corpus file with ipBlock");
 }
+
+/// The proof can fail: without the rewrite, the FAQ's policy loses flows
+/// under aks that the rewrite then restores.
+#[test]
+fn the_faq_policy_breaks_without_the_rewrite() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/migrate/rewrite/faq-upstream.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let options = options(&text);
+    let migration = netpolkit::migrate::migrate(&text, &options);
+    assert!(migration.breaking.differing > 0, "{:#?}", migration.breaking);
+    assert_eq!(migration.rewrite.proof.differing, 0);
+}
