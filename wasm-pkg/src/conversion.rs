@@ -342,6 +342,7 @@ impl DiffResult {
             flows,
             differences,
             differing,
+            lost: _,
             truncated,
         } = comparison;
         let errors = |text: &str, analysis: netpolkit::Analysis| {

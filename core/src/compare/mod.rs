@@ -14,7 +14,7 @@
 //! every peer, so only pairs with a changed side are decided at all.
 
 mod diff;
-mod universe;
+pub(crate) mod universe;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

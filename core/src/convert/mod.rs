@@ -11,7 +11,7 @@
 //! conversion is only called equivalent when every flow of the universe
 //! gets the same verdict.
 
-mod build;
+pub(crate) mod build;
 mod cilium_to_knp;
 mod kcnp_to_cilium;
 mod knp_to_cilium;
