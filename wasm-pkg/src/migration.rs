@@ -132,6 +132,10 @@ pub struct Edit {
 pub struct Flows {
     pub compared: u64,
     pub differing: u64,
+    /// Allowed today, denied on the target.
+    pub lost: u64,
+    /// Denied today, allowed on the target.
+    pub gained: u64,
     pub endpoints: usize,
     pub examples: Vec<FlowChange>,
 }
@@ -156,6 +160,8 @@ impl From<netpolkit::migrate::report::Flows> for Flows {
         Flows {
             compared: f.compared,
             differing: f.differing,
+            lost: f.lost,
+            gained: f.gained,
             endpoints: f.endpoints,
             examples: f
                 .examples
@@ -219,6 +225,8 @@ impl RewriteResult {
             proof: Flows {
                 compared: rewrite.proof.flows,
                 differing: rewrite.proof.differing,
+                lost: rewrite.proof.lost,
+                gained: rewrite.proof.differing - rewrite.proof.lost,
                 endpoints: rewrite.proof.endpoints,
                 examples: Vec::new(),
             },

@@ -197,7 +197,11 @@ pub fn compare(workloads: &[Document], old: Side, new: Side, options: &CompareOp
                 .collect();
             let pairs = (members[a].len() * members[b].len()) as u64;
             differing += pairs * ports.len() as u64;
-            lost += pairs * ports.iter().filter(|&&k| allowed[0][k / 64] & (1 << (k % 64)) != 0).count() as u64;
+            lost += pairs
+                * ports
+                    .iter()
+                    .filter(|&&k| allowed[0][k / 64] & (1 << (k % 64)) != 0)
+                    .count() as u64;
             class_diffs.insert((a, b), ports);
         }
     }

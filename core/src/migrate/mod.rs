@@ -164,7 +164,7 @@ pub struct Migration {
 pub fn migrate(text: &str, options: &MigrateOptions) -> Migration {
     let sides = Sides::new(text, options);
     let findings = checks::run(&sides);
-    let rewrite = rewrite::rewrite_sides(text, &sides, options);
+    let rewrite = rewrite::rewrite_sides(text, &sides, options, &findings);
     let breaking = compare(
         &sides.workloads(),
         Side {
@@ -193,7 +193,8 @@ pub fn migrate(text: &str, options: &MigrateOptions) -> Migration {
 /// Checks and rewrites only, for `netpolkit rewrite`.
 pub fn rewrite(text: &str, options: &MigrateOptions) -> Rewrite {
     let sides = Sides::new(text, options);
-    rewrite::rewrite_sides(text, &sides, options)
+    let findings = checks::run(&sides);
+    rewrite::rewrite_sides(text, &sides, options, &findings)
 }
 
 pub(crate) fn max_explained(options: &MigrateOptions) -> usize {

@@ -77,6 +77,10 @@ pub struct FileDiff {
 pub struct Flows {
     pub compared: u64,
     pub differing: u64,
+    /// Allowed today, denied on the target.
+    pub lost: u64,
+    /// Denied today, allowed on the target.
+    pub gained: u64,
     pub endpoints: usize,
     pub examples: Vec<FlowChange>,
 }
@@ -155,22 +159,56 @@ pub fn report(migration: &Migration, sources: &SourceMap, name: &str) -> Report 
 }
 
 fn headline(verdict: Verdict, counts: &Counts, breaking: &Flows, after: &Flows) -> String {
-    let changes = plural(breaking.differing, "flow changes", "flows change");
+    let changes = match (breaking.lost, breaking.gained) {
+        (lost, 0) => format!(
+            "{} allowed today {} denied on the target",
+            plural(lost, "flow", "flows"),
+            if lost == 1 { "is" } else { "are" }
+        ),
+        (0, gained) => format!(
+            "{} denied today {} allowed on the target",
+            plural(gained, "flow", "flows"),
+            if gained == 1 { "is" } else { "are" }
+        ),
+        (lost, gained) => format!(
+            "on the target {} allowed today {} denied and {} denied today {} allowed",
+            plural(lost, "flow", "flows"),
+            if lost == 1 { "is" } else { "are" },
+            plural(gained, "flow", "flows"),
+            if gained == 1 { "is" } else { "are" }
+        ),
+    };
     match verdict {
         Verdict::Safe => format!(
             "Safe to migrate: no policy changes meaning on the target ({} flows compared).",
             breaking.compared
         ),
-        Verdict::NeedsChanges if after.differing == 0 && counts.edits > 0 => format!(
-            "Needs changes: {changes} verdict on the target; the {} proposed {} restore every one (proven over {} flows). Review the warnings too.",
-            counts.edits,
-            if counts.edits == 1 { "edit" } else { "edits" },
-            after.compared
+        Verdict::NeedsChanges if after.differing == 0 && counts.edits > 0 => {
+            let mut out = format!(
+                "Needs changes: {changes}; with the {} proposed {} no compared flow differs (proven over {} flows)",
+                counts.edits,
+                if counts.edits == 1 { "edit" } else { "edits" },
+                after.compared
+            );
+            if counts.not_restored > 0 {
+                out.push_str(&format!(
+                    ", and {} {} what no edit can change",
+                    plural(counts.not_restored as u64, "note", "notes"),
+                    if counts.not_restored == 1 { "says" } else { "say" }
+                ));
+            }
+            out.push_str(". Review the warnings too.");
+            out
+        }
+        Verdict::NeedsChanges if breaking.differing == 0 => format!(
+            "Needs changes: no flow changes, but {} {} a decision.",
+            plural(counts.warnings as u64, "warning", "warnings"),
+            if counts.warnings == 1 { "needs" } else { "need" }
         ),
         Verdict::NeedsChanges => format!(
-            "Needs changes: {changes} verdict on the target, and {} {} need a decision.",
-            counts.warnings,
-            if counts.warnings == 1 { "warning" } else { "warnings" }
+            "Needs changes: {changes}, and {} {} a decision.",
+            plural(counts.warnings as u64, "warning", "warnings"),
+            if counts.warnings == 1 { "needs" } else { "need" }
         ),
         Verdict::Blocked => {
             let mut why = Vec::new();
@@ -178,7 +216,11 @@ fn headline(verdict: Verdict, counts: &Counts, breaking: &Flows, after: &Flows) 
                 why.push(format!(
                     "the target refuses or cannot enforce what {} {}",
                     counts.errors,
-                    if counts.errors == 1 { "error names" } else { "errors name" }
+                    if counts.errors == 1 {
+                        "error names"
+                    } else {
+                        "errors name"
+                    }
                 ));
             }
             if after.differing > 0 {
@@ -201,19 +243,25 @@ fn flows(c: &Comparison) -> Flows {
     Flows {
         compared: c.flows,
         differing: c.differing,
+        lost: c.lost,
+        gained: c.differing - c.lost,
         endpoints: c.endpoints,
-        examples: c
-            .differences
-            .iter()
-            .map(|d| FlowChange {
-                from: d.from.clone(),
-                to: d.to.clone(),
-                port: d.port.clone(),
-                before: verdict(d.old_allowed),
-                after: verdict(d.new_allowed),
-                reason: d.new_reasons.join("; "),
-            })
-            .collect(),
+        examples: {
+            // Lost flows first: they are what breaks.
+            let mut list: Vec<&crate::compare::Difference> = c.differences.iter().collect();
+            list.sort_by_key(|d| !d.old_allowed);
+            list
+        }
+        .into_iter()
+        .map(|d| FlowChange {
+            from: d.from.clone(),
+            to: d.to.clone(),
+            port: d.port.clone(),
+            before: verdict(d.old_allowed),
+            after: verdict(d.new_allowed),
+            reason: d.new_reasons.join("; "),
+        })
+        .collect(),
     }
 }
 
@@ -233,7 +281,12 @@ pub fn diffs(rewrite: &Rewrite, sources: &SourceMap, name: &str) -> Vec<FileDiff
             })
             .collect();
         let file = file.unwrap_or(name);
-        let diff = unified::diff(file, &text[range], &changes);
+        // `a/` and `b/` prefix a relative path, as git writes them.
+        let diff = unified::diff(
+            file.trim_start_matches("./").trim_start_matches('/'),
+            &text[range],
+            &changes,
+        );
         if !diff.is_empty() {
             out.push(FileDiff {
                 file: file.to_owned(),
@@ -343,8 +396,8 @@ pub fn markdown(report: &Report) -> String {
         ("Flows still different after the rewrites", &report.after_rewrite),
     ] {
         out.push_str(&format!(
-            "\n## {title}\n\n{} of {} flows between {} endpoints.\n",
-            flows.differing, flows.compared, flows.endpoints
+            "\n## {title}\n\n{} of {} flows between {} endpoints: {} lost (allowed today, denied on the target), {} gained.\n",
+            flows.differing, flows.compared, flows.endpoints, flows.lost, flows.gained
         ));
         if !flows.examples.is_empty() {
             out.push_str("\n| from | to | port | before | after | decided by (after) |\n|---|---|---|---|---|---|\n");
@@ -464,8 +517,8 @@ pub fn html(report: &Report) -> String {
         ("Flows still different after the rewrites", &report.after_rewrite),
     ] {
         out.push_str(&format!(
-            "<h2>{title}</h2>\n<p>{} of {} flows between {} endpoints.</p>\n",
-            flows.differing, flows.compared, flows.endpoints
+            "<h2>{title}</h2>\n<p>{} of {} flows between {} endpoints: {} lost (allowed today, denied on the target), {} gained.</p>\n",
+            flows.differing, flows.compared, flows.endpoints, flows.lost, flows.gained
         ));
         if !flows.examples.is_empty() {
             out.push_str("<table><tr><th>from</th><th>to</th><th>port</th><th>before</th><th>after</th><th>decided by (after)</th></tr>\n");

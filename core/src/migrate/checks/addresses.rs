@@ -16,10 +16,15 @@
 
 use ipnet::IpNet;
 
+use super::flows::{candidates, on_node};
 use super::{direction_words, enforced_at, Checks};
 use crate::diagnostic::Code;
+use crate::engine::Flow;
+use crate::ir::lower::ports::proto;
+use crate::ir::{Proto, Subject};
 use crate::migrate::ranges::Coverage;
-use crate::model::{Direction, Manifest, NetworkPolicyPeer, Spanned};
+use crate::model::NetworkPolicyPeer;
+use crate::model::{Direction, Document, IntOrString, Manifest, NetworkPolicyRule, Protocol, Spanned};
 
 pub(super) fn run(c: &mut Checks<'_>) {
     let (before, after) = (&c.before().profile, c.target());
@@ -65,7 +70,7 @@ pub(super) fn run(c: &mut Checks<'_>) {
                         let hint = "add peers that select the pods meant next to the ipBlock, e.g. `- namespaceSelector: {}` for every pod (the AKS FAQ's workaround), before the move; `netpolkit rewrite` proposes them".to_owned();
                         c.report(Code::IpBlockPodRange, document, cidr.span, &path, message, hint);
                     }
-                    if lost_nodes && !coverage.nodes.is_empty() {
+                    if lost_nodes && !coverage.nodes.is_empty() && !nodes_still_reached(c, document, direction, rule) {
                         let scope = if coverage.all_nodes(after) {
                             "every node address".to_owned()
                         } else {
@@ -111,6 +116,61 @@ fn coverage<'p>(
         .map(|n| n.trunc())
         .collect();
     Some((cidr, Coverage::of(net, &except, profile)))
+}
+
+/// Whether, on the target, the policy's pods still reach (or are reached
+/// from) a node on the rule's first port: another policy (the companion
+/// `netpolkit rewrite` writes, `toEntities: [host, remote-node]`) already
+/// restores what the block loses, so nothing is lost.
+fn nodes_still_reached(
+    c: &Checks<'_>,
+    document: &Document,
+    direction: Direction,
+    rule: &Spanned<NetworkPolicyRule>,
+) -> bool {
+    let after = c.after();
+    let subject = after.lowered.entries.iter().find_map(|e| {
+        let policy = after.lowered.policies.get(e.origin.policy)?;
+        match &e.subject {
+            Subject::Endpoints(s) if policy.document == document.index => Some(s),
+            _ => None,
+        }
+    });
+    let Some(subject) = subject else { return false };
+    let flow = rule
+        .ports
+        .iter()
+        .flat_map(|l| l.iter())
+        .find_map(|p| match p.port.as_ref().map(|n| &n.value) {
+            Some(IntOrString::Int(n)) => Some(Flow {
+                protocol: proto(p.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value)),
+                port: u16::try_from(*n).ok()?,
+            }),
+            _ => None,
+        })
+        .unwrap_or(Flow {
+            protocol: Proto::Tcp,
+            port: 443,
+        });
+    let engine = after.engine();
+    let pods = candidates(c, after, subject);
+    !pods.is_empty()
+        && pods.iter().all(|pod| {
+            // Another node than the pod's own: Cilium always admits the
+            // local node, so only a remote one tells.
+            let (pod, mut node) = on_node(after, &pod.after);
+            let other = "netpolkit-other-node".to_owned();
+            node.name = format!("node/{other}");
+            node.node = Some(other);
+            node.ips = after
+                .profile
+                .node_cidrs
+                .first()
+                .and_then(|n| n.hosts().nth(5))
+                .into_iter()
+                .collect();
+            engine.decide(&pod, direction, &node, &flow).allowed
+        })
 }
 
 /// Whether another peer of the rule selects every pod of every namespace

@@ -68,13 +68,13 @@ pub(super) fn run(c: &mut Checks<'_>) {
 /// build the cluster from the same documents), or one pod built from the
 /// selector, the same on both sides.
 #[derive(Clone)]
-struct Candidate {
-    before: Endpoint,
-    after: Endpoint,
+pub(super) struct Candidate {
+    pub before: Endpoint,
+    pub after: Endpoint,
 }
 
 /// Up to [`CANDIDATES`] pods that `subject` (an entry's subject on `side`) selects.
-fn candidates(c: &Checks<'_>, side: &Analysis, subject: &Selector) -> Vec<Candidate> {
+pub(super) fn candidates(c: &Checks<'_>, side: &Analysis, subject: &Selector) -> Vec<Candidate> {
     let (before, after) = (&c.before().cluster.endpoints, &c.after().cluster.endpoints);
     let given: Vec<Candidate> = side
         .cluster
@@ -105,7 +105,7 @@ fn candidates(c: &Checks<'_>, side: &Analysis, subject: &Selector) -> Vec<Candid
 
 /// The pod placed on a node (its own, or one named for the check), and that
 /// node as `analysis` sees it.
-fn on_node(analysis: &Analysis, pod: &Endpoint) -> (Endpoint, Endpoint) {
+pub(super) fn on_node(analysis: &Analysis, pod: &Endpoint) -> (Endpoint, Endpoint) {
     let mut pod = pod.clone();
     let name = pod.node.clone().unwrap_or_else(|| "aks-nodepool1-0".to_owned());
     pod.node = Some(name.clone());

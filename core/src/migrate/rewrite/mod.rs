@@ -30,8 +30,14 @@ use crate::source::Span;
 pub const COMPLETES: &str = "netpolkit.dev/completes";
 
 /// The rewrite of `text`, read as `sides`.
-pub fn rewrite_sides(text: &str, sides: &Sides, options: &MigrateOptions) -> Rewrite {
-    let ctx = Ctx::new(text, sides, options);
+pub fn rewrite_sides(text: &str, sides: &Sides, options: &MigrateOptions, findings: &[Diagnostic]) -> Rewrite {
+    let mut ctx = Ctx::new(text, sides, options);
+    ctx.nodes_lost = crate::sort::set(
+        findings
+            .iter()
+            .filter(|d| d.code == Code::IpBlockNodeRange)
+            .filter_map(|d| Some((d.document?, d.path.clone()))),
+    );
     let mut plan = Plan::default();
     for document in &sides.after.parsed.documents {
         if ctx.refused.contains(&document.index) {
@@ -67,6 +73,10 @@ pub(super) struct Ctx<'a> {
     pub profile: &'a Profile,
     /// Documents with errors: the target would refuse them as they are.
     pub refused: BTreeSet<usize>,
+    /// The ipBlocks (document, path of the cidr) whose nodes the checks find
+    /// lost (NP602): a block whose nodes another policy already admits needs
+    /// no companion, which keeps a rewrite applied twice from adding two.
+    pub nodes_lost: BTreeSet<(usize, String)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -86,6 +96,7 @@ impl<'a> Ctx<'a> {
             options,
             profile: &sides.after.profile,
             refused,
+            nodes_lost: BTreeSet::new(),
         }
     }
 

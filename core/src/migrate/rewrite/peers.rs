@@ -131,7 +131,7 @@ fn blocks(ctx: &Ctx, at: &RuleAt, rule: &NetworkPolicyRule, plan: &mut Plan) {
                 narrow(ctx, at, p, &written, &coverage, &why, plan);
             }
         }
-        if !coverage.nodes.is_empty() {
+        if !coverage.nodes.is_empty() && ctx.nodes_lost.contains(&(at.document.index, format!("{path}.cidr"))) {
             nodes(ctx, at, rule, &written, &coverage, &why, plan);
         }
         if !coverage.api_server.is_empty() {
