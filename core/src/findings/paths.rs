@@ -309,6 +309,8 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<
         return;
     }
     let entries = &f.analysis.lowered.entries;
+    // By (subject pod, direction, other pod, protocol, port); indices as u32 keep it small.
+    let mut answers: HashMap<(u32, Direction, u32, Proto, u16), bool> = HashMap::new();
     for (y, e) in entries.iter().enumerate() {
         if e.verdict != Verdict::Allow || !matches!(e.l3, L3::Peers(_)) {
             continue;
@@ -330,12 +332,20 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<
             continue;
         }
         let subjects: Vec<(usize, &Endpoint)> = pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect();
+        let Some(&(_, first)) = subjects.first() else { continue };
+        // Which pods are peers does not depend on the subject pod: only a
+        // node-like peer (never one of `pods`) is seen differently from each node.
+        let peers: Vec<(usize, &Endpoint)> = pods
+            .iter()
+            .copied()
+            .filter(|(_, other)| engine.l3_matches(&e.l3, first, other))
+            .collect();
         let mut found: Option<(String, String, crate::engine::DirectionVerdict)> = None;
         let mut count = 0usize;
         let mut pairs = 0usize;
         'outer: for &(i, at) in &subjects {
-            for &(j, other) in &pods {
-                if i == j || !engine.l3_matches(&e.l3, at, other) {
+            for &(j, other) in &peers {
+                if i == j {
                     continue;
                 }
                 pairs += 1;
@@ -343,20 +353,23 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<
                     break 'outer;
                 }
                 for flow in &flows {
-                    let here = decide(engine, selecting, (i, at), e.direction, other, flow, false);
-                    if !here.allowed {
-                        continue;
-                    }
                     let back = match e.direction {
                         Direction::Egress => Direction::Ingress,
                         Direction::Ingress => Direction::Egress,
                     };
-                    let there = decide(engine, selecting, (j, other), back, at, flow, false);
-                    if !there.allowed {
-                        count += 1;
-                        if found.is_none() {
-                            found = Some((at.name.clone(), other.name.clone(), there));
-                        }
+                    // Rules selecting the same pods ask the same questions: answers are kept.
+                    let mut allowed = |(i, at): (usize, &Endpoint), direction, (j, other): (usize, &Endpoint)| {
+                        *answers
+                            .entry((i as u32, direction, j as u32, flow.protocol, flow.port))
+                            .or_insert_with(|| decide(engine, selecting, (i, at), direction, other, flow, true).allowed)
+                    };
+                    if !allowed((i, at), e.direction, (j, other)) || allowed((j, other), back, (i, at)) {
+                        continue;
+                    }
+                    count += 1;
+                    if found.is_none() {
+                        let there = decide(engine, selecting, (j, other), back, at, flow, false);
+                        found = Some((at.name.clone(), other.name.clone(), there));
                     }
                 }
             }
