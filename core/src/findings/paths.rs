@@ -248,14 +248,22 @@ fn dns(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<'_>) {
     let mut verdicts: BTreeMap<usize, Vec<Proto>> = BTreeMap::new();
     let entries = &f.analysis.lowered.entries;
     let mut reported = std::collections::BTreeSet::new();
+    let mut first_selected: HashMap<&Selector, Vec<(usize, &Endpoint)>> = HashMap::new();
     for e in entries {
         if e.direction != Direction::Egress || !e.default_deny || reported.contains(&e.origin.policy) {
             continue;
         }
         let Subject::Endpoints(s) = &e.subject else { continue };
-        let selected: Vec<(usize, &Endpoint)> = pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect();
         let candidates: Vec<(usize, Endpoint)> = if !pods.is_empty() {
-            selected.iter().take(3).map(|(i, p)| (*i, (*p).clone())).collect()
+            // Policies repeat their selectors: each is matched against the pods once.
+            let selected = first_selected.entry(s).or_insert_with(|| {
+                pods.iter()
+                    .copied()
+                    .filter(|(_, p)| s.matches(&p.labels))
+                    .take(3)
+                    .collect()
+            });
+            selected.iter().map(|(i, p)| (*i, (*p).clone())).collect()
         } else {
             let next = f.analysis.cluster.endpoints.len() + synthetic.len();
             let (i, pod) = synthetic
@@ -311,6 +319,8 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<
     let entries = &f.analysis.lowered.entries;
     // By (subject pod, direction, other pod, protocol, port); indices as u32 keep it small.
     let mut answers: HashMap<(u32, Direction, u32, Proto, u16), bool> = HashMap::new();
+    let mut selected: HashMap<&Selector, Vec<(usize, &Endpoint)>> = HashMap::new();
+    let mut peers_of: HashMap<&L3, Vec<(usize, &Endpoint)>> = HashMap::new();
     for (y, e) in entries.iter().enumerate() {
         if e.verdict != Verdict::Allow || !matches!(e.l3, L3::Peers(_)) {
             continue;
@@ -331,20 +341,24 @@ fn half_open(f: &mut Finder<'_>, engine: &Engine<'_>, selecting: &mut Selecting<
         if flows.is_empty() {
             continue;
         }
-        let subjects: Vec<(usize, &Endpoint)> = pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect();
+        // Policies repeat their selectors and peers: each is matched against the pods once.
+        let subjects = selected
+            .entry(s)
+            .or_insert_with(|| pods.iter().copied().filter(|(_, p)| s.matches(&p.labels)).collect());
         let Some(&(_, first)) = subjects.first() else { continue };
         // Which pods are peers does not depend on the subject pod: only a
         // node-like peer (never one of `pods`) is seen differently from each node.
-        let peers: Vec<(usize, &Endpoint)> = pods
-            .iter()
-            .copied()
-            .filter(|(_, other)| engine.l3_matches(&e.l3, first, other))
-            .collect();
+        let peers = peers_of.entry(&e.l3).or_insert_with(|| {
+            pods.iter()
+                .copied()
+                .filter(|(_, other)| engine.l3_matches(&e.l3, first, other))
+                .collect()
+        });
         let mut found: Option<(String, String, crate::engine::DirectionVerdict)> = None;
         let mut count = 0usize;
         let mut pairs = 0usize;
-        'outer: for &(i, at) in &subjects {
-            for &(j, other) in &peers {
+        'outer: for &(i, at) in subjects.iter() {
+            for &(j, other) in peers.iter() {
                 if i == j {
                     continue;
                 }
