@@ -37,6 +37,9 @@ pub fn run(inputs: Vec<Input>, args: &Args<'_>) -> ExitCode {
         cilium_version: settings.cilium_version.unwrap_or_default(),
     };
     let sources = combined(&inputs);
+    // A single input validated under the same version is what the analysis
+    // already read: reading it twice was a third of the time of a check.
+    let mut read_once: Option<Parsed> = None;
     let findings = if args.no_findings {
         Vec::new()
     } else {
@@ -47,12 +50,18 @@ pub fn run(inputs: Vec<Input>, args: &Args<'_>) -> ExitCode {
                 ..AnalyzeOptions::default()
             },
         );
-        analysis.findings()
+        let findings = analysis.findings();
+        if inputs.len() == 1 && analysis.profile.cilium_version == options.cilium_version {
+            read_once = Some(analysis.parsed);
+        }
+        findings
     };
     let mut results: Vec<(Input, Parsed)> = inputs
         .into_iter()
         .map(|input| {
-            let parsed = netpolkit::check(&input.text, &options);
+            let parsed = read_once
+                .take()
+                .unwrap_or_else(|| netpolkit::check(&input.text, &options));
             (input, parsed)
         })
         .collect();

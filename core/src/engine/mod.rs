@@ -99,7 +99,7 @@ impl<'a> Engine<'a> {
             .collect()
     }
 
-    fn selects(&self, entry: &PolicyEntry, at: &Endpoint) -> bool {
+    pub(crate) fn selects(&self, entry: &PolicyEntry, at: &Endpoint) -> bool {
         match &entry.subject {
             Subject::Endpoints(s) => at.is_pod() && s.matches(&at.labels),
             Subject::Host(s) => self.profile.host_firewall && at.kind == EndpointKind::Node && s.matches(&at.labels),

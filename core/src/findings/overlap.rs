@@ -5,9 +5,14 @@
 //! chains and Baseline rules no flow reaches.
 //!
 //! Pairs come from an index by direction and subject namespace, so an
-//! entry is only compared with those that can select the same pods.
+//! entry is only compared with those that can select the same pods. Entries
+//! no test here tells apart (same sets, verdict, tier, priority, default
+//! deny, L7 and kind) form a class, and an entry is judged against each
+//! class once, the pairs it stands for counted: clusterwide policies that
+//! select by namespace labels meet every namespaced rule, and comparing
+//! them one by one made the analysis quadratic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::space::{namespace_of, Shape};
 use super::{rule_name, Finder};
@@ -36,15 +41,23 @@ fn has_l7(e: &PolicyEntry) -> bool {
 
 type Group = (Direction, bool, Option<String>);
 
-pub(super) fn run<'e>(f: &mut Finder<'e>) {
+pub(super) fn run(f: &mut Finder<'_>) {
     let analysis = f.analysis;
     let entries = &analysis.lowered.entries;
     let shapes: Vec<Option<Shape>> = entries.iter().map(Shape::of).collect();
+    let classes = classify(f, &shapes);
     let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
+    let mut rules: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    let pins: Vec<Vec<(&str, &str)>> = shapes
+        .iter()
+        .map(|s| s.as_ref().map_or_else(Vec::new, |s| s.subject.pins().collect()))
+        .collect();
     for (i, shape) in shapes.iter().enumerate() {
         if let Some(s) = shape {
             let ns = namespace_of(&s.subject).map(str::to_owned);
             groups.entry((entries[i].direction, s.host, ns)).or_default().push(i);
+            let origin = &entries[i].origin;
+            rules.entry((origin.policy, origin.path.as_str())).or_default().push(i);
         }
     }
     let mut seen = Seen::default();
@@ -57,19 +70,186 @@ pub(super) fn run<'e>(f: &mut Finder<'e>) {
                 candidates.extend(others);
             }
         }
-        let index = SubjectIndex::new(&candidates, &shapes);
+        let index = SubjectIndex::new(candidates, &pins);
+        let mut parts: Vec<Option<Vec<Part>>> = vec![None; index.lists.len()];
+        let mut judged: HashMap<(u32, usize), Vec<(usize, Outcome)>> = HashMap::new();
         for &y in members {
             let Some(ys) = &shapes[y] else { continue };
-            for &x in index.candidates(ys, &candidates) {
-                if x == y {
+            let ye = &entries[y];
+            let own = &rules[&(ye.origin.policy, ye.origin.path.as_str())];
+            let same_rule = |x: usize| {
+                let xe = &entries[x];
+                xe.origin.policy == ye.origin.policy && xe.origin.path == ye.origin.path
+            };
+            // Findings about `y` (code, position of the first other rule, it, pairs)
+            // and about others (position, other, code).
+            let mut at_y: Vec<(Code, (usize, u32), usize, usize)> = Vec::new();
+            let mut at_x: Vec<((usize, u32), usize, Code)> = Vec::new();
+            for (n, &list) in index.lists_for(&pins[y]).iter().enumerate() {
+                if index.lists[list].is_empty() {
                     continue;
                 }
-                let Some(xs) = &shapes[x] else { continue };
-                pair(f, &mut seen, (x, xs), (y, ys));
+                let parts = parts[list].get_or_insert_with(|| partition(&index.lists[list], &classes));
+                let outcomes = judged
+                    .entry((classes[y], list))
+                    .or_insert_with(|| judge_list(f, (y, ys), parts, &shapes));
+                for &(p, outcome) in outcomes.iter() {
+                    let part = &parts[p];
+                    // The rule's own entries are never compared with it.
+                    let own_in = |below: usize| {
+                        own.iter()
+                            .filter(|&&o| {
+                                o < below && classes[o] == part.class && part.sorted.binary_search(&o).is_ok()
+                            })
+                            .count()
+                    };
+                    let (code, before) = match outcome {
+                        Outcome::AtY(code) => (code, usize::MAX),
+                        Outcome::Redundant { unless_later: false } => (Code::RedundantAllow, usize::MAX),
+                        // Two identical allows: only the later one is reported.
+                        Outcome::Redundant { unless_later: true } => (Code::RedundantAllow, y),
+                        Outcome::AtX(code) => {
+                            for &(pos, x) in &part.members {
+                                if !same_rule(x) {
+                                    at_x.push(((n, pos), x, code));
+                                }
+                            }
+                            continue;
+                        }
+                        Outcome::PerPair => {
+                            for &(pos, x) in &part.members {
+                                let Some(xs) = &shapes[x] else { continue };
+                                match judge_pair(f, (x, xs), (y, ys)) {
+                                    Some(Outcome::AtY(code)) => at_y.push((code, (n, pos), x, 1)),
+                                    Some(Outcome::AtX(code)) => at_x.push(((n, pos), x, code)),
+                                    _ => {}
+                                }
+                            }
+                            continue;
+                        }
+                    };
+                    let count = part.sorted.partition_point(|&x| x < before) - own_in(before);
+                    let first = part.members.iter().find(|&&(_, x)| x < before && !same_rule(x));
+                    if let Some(&(pos, x)) = first {
+                        at_y.push((code, (n, pos), x, count));
+                    }
+                }
+            }
+            // Per code: the first other rule in judging order is named, every pair counted.
+            at_y.sort_unstable_by_key(|&(code, pos, _, _)| (code, pos));
+            let mut i = 0;
+            while i < at_y.len() {
+                let (code, _, x, _) = at_y[i];
+                let mut count = 0;
+                while i < at_y.len() && at_y[i].0 == code {
+                    count += at_y[i].3;
+                    i += 1;
+                }
+                seen.record(f, code, (y, ys), (x, shapes[x].as_ref()), count);
+            }
+            at_x.sort_unstable_by_key(|&(pos, _, _)| pos);
+            for (_, x, code) in at_x {
+                seen.record(f, code, (x, shapes[x].as_ref().unwrap_or(ys)), (y, Some(ys)), 1);
             }
         }
     }
     seen.finish(f);
+}
+
+/// What an entry learns from every entry of a class, whichever they are.
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    /// A finding about the entry.
+    AtY(Code),
+    /// The entry is a redundant allow; `unless_later`: the two allow the
+    /// same flows, and only the later of them is reported.
+    Redundant { unless_later: bool },
+    /// A finding about the class's entry (a clusterwide allow read as an override).
+    AtX(Code),
+    /// Depends on which two policies they are (ClusterNetworkPolicy
+    /// priorities): judged pair by pair.
+    PerPair,
+}
+
+/// Everything the pair tests read of an entry besides which entry it is.
+#[derive(PartialEq, Eq, Hash)]
+struct ClassKey<'s> {
+    shape: &'s Shape,
+    tier: Tier,
+    priority: u64,
+    verdict: Verdict,
+    default_deny: bool,
+    l7: bool,
+    kind: Option<Kind>,
+}
+
+/// Each entry's class (`u32::MAX` for entries matching no flow).
+fn classify(f: &Finder<'_>, shapes: &[Option<Shape>]) -> Vec<u32> {
+    let mut ids: HashMap<ClassKey<'_>, u32> = HashMap::new();
+    let entries = &f.analysis.lowered.entries;
+    entries
+        .iter()
+        .zip(shapes)
+        .map(|(e, shape)| {
+            let Some(shape) = shape else { return u32::MAX };
+            let key = ClassKey {
+                shape,
+                tier: e.tier,
+                priority: e.priority.to_bits(),
+                verdict: e.verdict,
+                default_deny: e.default_deny,
+                l7: has_l7(e),
+                kind: f.kind(e),
+            };
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect()
+}
+
+/// The entries of one class in a candidate list.
+#[derive(Clone)]
+struct Part {
+    class: u32,
+    /// (position in the list, entry), in list order.
+    members: Vec<(u32, usize)>,
+    /// The entries, ascending.
+    sorted: Vec<usize>,
+}
+
+/// A list's entries by class, classes in the order of their first entry.
+fn partition(list: &[usize], classes: &[u32]) -> Vec<Part> {
+    let mut slot: HashMap<u32, usize> = HashMap::new();
+    let mut parts: Vec<Part> = Vec::new();
+    for (pos, &x) in list.iter().enumerate() {
+        let p = *slot.entry(classes[x]).or_insert_with(|| {
+            parts.push(Part {
+                class: classes[x],
+                members: Vec::new(),
+                sorted: Vec::new(),
+            });
+            parts.len() - 1
+        });
+        parts[p].members.push((pos as u32, x));
+    }
+    for part in &mut parts {
+        part.sorted = part.members.iter().map(|&(_, x)| x).collect();
+        part.sorted.sort_unstable();
+    }
+    parts
+}
+
+/// The classes of a list that tell `y` something, with what.
+fn judge_list(f: &Finder<'_>, y: (usize, &Shape), parts: &[Part], shapes: &[Option<Shape>]) -> Vec<(usize, Outcome)> {
+    parts
+        .iter()
+        .enumerate()
+        .filter_map(|(p, part)| {
+            let x = part.members[0].1;
+            let xs = shapes[x].as_ref()?;
+            Some((p, judge_class(f, (x, xs), y)?))
+        })
+        .collect()
 }
 
 /// Entries by the subject labels they pin (`app=web`): two subjects that
@@ -78,48 +258,61 @@ pub(super) fn run<'e>(f: &mut Finder<'e>) {
 /// are those pinning one of its keys to its value, or not pinning that key
 /// at all — through the key that leaves the fewest.
 struct SubjectIndex<'s> {
-    pinned: BTreeMap<&'s str, BTreeMap<&'s str, Vec<usize>>>,
-    free: BTreeMap<&'s str, Vec<usize>>,
+    /// Candidate lists, each in candidate order: all of them, none, then
+    /// those `pinned` and `free` name.
+    lists: Vec<Vec<usize>>,
+    pinned: BTreeMap<&'s str, BTreeMap<&'s str, usize>>,
+    free: BTreeMap<&'s str, usize>,
 }
 
+const ALL: usize = 0;
+const NONE: usize = 1;
+
 impl<'s> SubjectIndex<'s> {
-    fn new(candidates: &[usize], shapes: &'s [Option<Shape>]) -> SubjectIndex<'s> {
-        let mut pinned: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
-        for &i in candidates {
-            if let Some(s) = &shapes[i] {
-                for (k, v) in s.subject.pins() {
-                    pinned.entry(k).or_default().entry(v).or_default().push(i);
-                }
+    fn new(candidates: Vec<usize>, pins: &[Vec<(&'s str, &'s str)>]) -> SubjectIndex<'s> {
+        let mut by_pin: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+        for &i in &candidates {
+            for &(k, v) in &pins[i] {
+                by_pin.entry(k).or_default().entry(v).or_default().push(i);
             }
         }
-        let free = pinned
+        let free: Vec<(&str, Vec<usize>)> = by_pin
             .keys()
             .map(|&k| {
                 let without: Vec<usize> = candidates
                     .iter()
                     .copied()
-                    .filter(|&i| shapes[i].as_ref().is_some_and(|s| s.subject.pinned(k).is_none()))
+                    .filter(|&i| !pins[i].iter().any(|&(p, _)| p == k))
                     .collect();
                 (k, without)
             })
             .collect();
-        SubjectIndex { pinned, free }
+        let mut lists = vec![candidates, Vec::new()];
+        let mut add = |list: Vec<usize>| {
+            lists.push(list);
+            lists.len() - 1
+        };
+        let pinned = by_pin
+            .into_iter()
+            .map(|(k, values)| (k, values.into_iter().map(|(v, list)| (v, add(list))).collect()))
+            .collect();
+        let free = free.into_iter().map(|(k, list)| (k, add(list))).collect();
+        SubjectIndex { lists, pinned, free }
     }
 
-    /// The candidates `shape` can meet, in candidate order.
-    fn candidates<'c>(&'c self, shape: &Shape, all: &'c [usize]) -> Box<dyn Iterator<Item = &'c usize> + 'c> {
-        let best = shape
-            .subject
-            .pins()
-            .filter_map(|(k, v)| {
-                let same = self.pinned.get(k)?.get(v).map_or(&[][..], Vec::as_slice);
-                let free = self.free.get(k).map_or(&[][..], Vec::as_slice);
-                Some((same.len() + free.len(), same, free))
+    /// The lists of candidates a subject pinning `pins` can meet, in judging order.
+    fn lists_for(&self, pins: &[(&str, &str)]) -> [usize; 2] {
+        let best = pins
+            .iter()
+            .filter_map(|&(k, v)| {
+                let same = self.pinned.get(k)?.get(v).copied().unwrap_or(NONE);
+                let free = self.free.get(k).copied().unwrap_or(NONE);
+                Some((self.lists[same].len() + self.lists[free].len(), same, free))
             })
             .min_by_key(|(n, _, _)| *n);
         match best {
-            Some((_, same, free)) => Box::new(same.iter().chain(free)),
-            None => Box::new(all.iter()),
+            Some((_, same, free)) => [same, free],
+            None => [ALL, NONE],
         }
     }
 }
@@ -133,17 +326,28 @@ struct Seen<'e> {
 }
 
 impl<'e> Seen<'e> {
-    /// Whether to make the finding about `at`; counts it otherwise.
-    fn first(&mut self, f: &Finder<'_>, at: &'e PolicyEntry, code: Code) -> bool {
-        let key = (at.origin.policy, at.origin.path.as_str(), code);
+    /// `pairs` pairs make finding `code` about `at`; the first names `other`.
+    fn record(
+        &mut self,
+        f: &mut Finder<'e>,
+        code: Code,
+        at: (usize, &Shape),
+        other: (usize, Option<&Shape>),
+        pairs: usize,
+    ) {
+        let e = &f.analysis.lowered.entries[at.0];
+        let key = (e.origin.policy, e.origin.path.as_str(), code);
         match self.found.get_mut(&key) {
-            Some((_, more)) => {
-                *more += 1;
-                false
-            }
+            Some((_, more)) => *more += pairs,
             None => {
-                self.found.insert(key, (f.out.len(), 0));
-                true
+                self.found.insert(key, (f.out.len(), pairs - 1));
+                let Some(os) = other.1 else { return };
+                let (message, hint) = match code {
+                    // The clusterwide allow is the finding's rule.
+                    Code::ClusterwideNotOverride => describe(f, code, at, (other.0, os)),
+                    _ => describe(f, code, (other.0, os), at),
+                };
+                f.pair_finding(code, at.0, other.0, message, hint);
             }
         }
     }
@@ -162,164 +366,163 @@ impl<'e> Seen<'e> {
     }
 }
 
-/// Everything `x` can tell about `y`.
-fn pair<'e>(f: &mut Finder<'e>, seen: &mut Seen<'e>, x: (usize, &Shape), y: (usize, &Shape)) {
-    let profile = &f.analysis.profile;
-    let analysis = f.analysis;
-    let (xe, ye) = (&analysis.lowered.entries[x.0], &analysis.lowered.entries[y.0]);
-    if xe.origin.policy == ye.origin.policy && xe.origin.path == ye.origin.path {
-        return; // peers of one rule
+/// What `x` tells about `y` for any two entries of their classes.
+fn judge_class(f: &Finder<'_>, x: (usize, &Shape), y: (usize, &Shape)) -> Option<Outcome> {
+    let entries = &f.analysis.lowered.entries;
+    let (xe, ye) = (&entries[x.0], &entries[y.0]);
+    if f.kind(xe) == Some(Kind::ClusterNetworkPolicy) && f.kind(ye) == Some(Kind::ClusterNetworkPolicy) {
+        return Some(Outcome::PerPair);
     }
-    let (xk, yk) = (f.kind(xe), f.kind(ye));
-    let covers = || y.1.within(x.1, profile);
-    let meets = || y.1.meets(x.1, profile);
-    let mut emit = |f: &mut Finder<'e>, code: Code, message: String, hint: String| {
-        if seen.first(f, ye, code) {
-            f.pair_finding(code, y.0, x.0, message, hint);
-        }
-    };
+    judge(f, x, y)
+}
+
+/// What `x` tells about `y` (these two entries): a finding about `y`, or about `x`.
+fn judge_pair(f: &Finder<'_>, x: (usize, &Shape), y: (usize, &Shape)) -> Option<Outcome> {
+    let profile = &f.analysis.profile;
+    let entries = &f.analysis.lowered.entries;
+    let (xe, ye) = (&entries[x.0], &entries[y.0]);
+    if xe.origin.policy == ye.origin.policy && xe.origin.path == ye.origin.path {
+        return None; // peers of one rule
+    }
     // ClusterNetworkPolicy rules of two policies at the same spec priority.
-    if xk == Some(Kind::ClusterNetworkPolicy)
-        && yk == Some(Kind::ClusterNetworkPolicy)
+    if f.kind(xe) == Some(Kind::ClusterNetworkPolicy)
+        && f.kind(ye) == Some(Kind::ClusterNetworkPolicy)
         && xe.origin.policy != ye.origin.policy
         && xe.tier == ye.tier
         && xe.priority.floor() == ye.priority.floor()
         && xe.verdict != ye.verdict
         && x.0 < y.0
-        && meets()
+        && y.1.meets(x.1, profile)
     {
-        let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
-        emit(
-            f,
-            Code::SamePriorityOverlap,
+        return Some(Outcome::AtY(Code::SamePriorityOverlap));
+    }
+    match judge(f, x, y)? {
+        Outcome::Redundant { unless_later } if unless_later && x.0 > y.0 => None,
+        Outcome::Redundant { .. } => Some(Outcome::AtY(Code::RedundantAllow)),
+        outcome => Some(outcome),
+    }
+}
+
+/// Everything `x` can tell about `y` but ClusterNetworkPolicy priorities;
+/// reads only what [`ClassKey`] holds.
+fn judge(f: &Finder<'_>, x: (usize, &Shape), y: (usize, &Shape)) -> Option<Outcome> {
+    let profile = &f.analysis.profile;
+    let entries = &f.analysis.lowered.entries;
+    let (xe, ye) = (&entries[x.0], &entries[y.0]);
+    let covers = || y.1.within(x.1, profile);
+    let meets = || y.1.meets(x.1, profile);
+    let at_y = |found: bool, code: Code| found.then_some(Outcome::AtY(code));
+    if decides_first(xe, ye) && xe.verdict != ye.verdict && xe.verdict != Verdict::Pass {
+        if ye.tier == Tier::Baseline && xe.tier < Tier::Baseline {
+            return at_y(covers(), Code::BaselineUnreached);
+        }
+        if xe.tier == Tier::Admin && ye.tier == Tier::Normal && xe.verdict == Verdict::Deny {
+            return at_y(meets(), Code::AdminDenyOverrides);
+        }
+        if ye.verdict == Verdict::Pass {
+            return None;
+        }
+        if covers() {
+            return Some(Outcome::AtY(Code::ShadowedRule));
+        }
+        return at_y(meets(), Code::PartlyShadowedRule);
+    }
+    let same_level = xe.tier == ye.tier && xe.priority == ye.priority;
+    if same_level && xe.verdict == Verdict::Allow && ye.verdict == Verdict::Allow {
+        // An L4-only allow merged with an L7 allow appends an allow-all to the L7 set (§3.3).
+        if has_l7(ye) && !has_l7(xe) && meets() {
+            return Some(Outcome::AtY(Code::L7Neutralised));
+        }
+        if !has_l7(ye) && !has_l7(xe) && (xe.default_deny || !ye.default_deny) && covers() {
+            return Some(Outcome::Redundant {
+                unless_later: x.1.within(y.1, profile),
+            });
+        }
+        // "A CCNP overrides a CNP": it does not; allows are a union (§3.4).
+        if f.kind(xe) == Some(Kind::CiliumClusterwideNetworkPolicy)
+            && matches!(f.kind(ye), Some(Kind::NetworkPolicy | Kind::CiliumNetworkPolicy))
+            && x.1.traffic_within(y.1, profile)
+            && !y.1.traffic_within(x.1, profile)
+            && x.1.subject.meets(&y.1.subject)
+        {
+            return Some(Outcome::AtX(Code::ClusterwideNotOverride));
+        }
+    }
+    None
+}
+
+/// The message and hint of finding `code`, where `x` decides about `y`.
+fn describe(f: &Finder<'_>, code: Code, x: (usize, &Shape), y: (usize, &Shape)) -> (String, String) {
+    let profile = &f.analysis.profile;
+    let entries = &f.analysis.lowered.entries;
+    let (xe, ye) = (&entries[x.0], &entries[y.0]);
+    let (yn, xn) = (rule_name(f, ye), rule_name(f, xe));
+    let covers = || y.1.within(x.1, profile);
+    let (ykind, xkind) = (ye.verdict.as_str(), xe.verdict.as_str());
+    match code {
+        Code::SamePriorityOverlap => (
             format!(
                 "{yn} and {xn} have the same priority {} in the {} tier and overlap with different actions: the Kubernetes API leaves their order undefined (Cilium lets the deny win)",
                 ye.priority.floor(),
                 ye.tier.as_str()
             ),
             "give the two ClusterNetworkPolicies different priorities".to_owned(),
-        );
-        return;
-    }
-    if decides_first(xe, ye) && xe.verdict != ye.verdict && xe.verdict != Verdict::Pass {
-        // Named only when a finding is made: most candidate pairs make none.
-        let names = |f: &Finder<'_>| (rule_name(f, ye), rule_name(f, xe));
-        if ye.tier == Tier::Baseline && xe.tier < Tier::Baseline {
-            if covers() {
-                let (yn, xn) = names(f);
-                emit(
-                    f,
-                    Code::BaselineUnreached,
-                    format!(
-                        "Baseline rule {yn} is never reached: {xn} ({} tier) decides every flow it matches first",
-                        xe.tier.as_str()
-                    ),
-                    "Baseline rules only see flows no Admin rule and no namespace policy decided; remove it or narrow the rule above".to_owned(),
-                );
-            }
-            return;
-        }
-        if xe.tier == Tier::Admin && ye.tier == Tier::Normal && xe.verdict == Verdict::Deny {
-            if meets() {
-                let how = if covers() { "every flow" } else { "some flows" };
-                let (yn, xn) = names(f);
-                emit(
-                    f,
-                    Code::AdminDenyOverrides,
-                    format!(
-                        "Admin-tier deny {xn} overrides {yn} on {how} it allows: Admin rules come before every NetworkPolicy, CiliumNetworkPolicy and clusterwide policy (§3.5)"
-                    ),
-                    "if those flows should pass, add a Pass or Accept rule above the deny in the ClusterNetworkPolicy".to_owned(),
-                );
-            }
-            return;
-        }
-        if ye.verdict == Verdict::Pass {
-            return;
-        }
-        let ykind = ye.verdict.as_str();
-        let xkind = xe.verdict.as_str();
-        if covers() {
-            let (yn, xn) = names(f);
-            emit(
-                f,
-                Code::ShadowedRule,
-                format!("{ykind} rule {yn} never takes effect: {xkind} rule {xn} decides every flow it matches first"),
-                match xe.verdict {
-                    Verdict::Deny => "a deny wins over every allow, whichever policy it comes from (§3.2): narrow the deny (`except`, ports, selectors) or remove the allow".to_owned(),
-                    _ => "the other rule is in an earlier tier or priority: change the ClusterNetworkPolicy's priority or remove this rule".to_owned(),
-                },
-            );
-        } else if meets() {
-            let (yn, xn) = names(f);
-            emit(
-                f,
-                Code::PartlyShadowedRule,
+        ),
+        Code::BaselineUnreached => (
+            format!(
+                "Baseline rule {yn} is never reached: {xn} ({} tier) decides every flow it matches first",
+                xe.tier.as_str()
+            ),
+            "Baseline rules only see flows no Admin rule and no namespace policy decided; remove it or narrow the rule above".to_owned(),
+        ),
+        Code::AdminDenyOverrides => {
+            let how = if covers() { "every flow" } else { "some flows" };
+            (
                 format!(
-                    "{xkind} rule {xn} overrides part of {ykind} rule {yn}: flows both match are {}",
-                    if xe.verdict == Verdict::Deny {
-                        "denied"
-                    } else {
-                        "allowed"
-                    }
+                    "Admin-tier deny {xn} overrides {yn} on {how} it allows: Admin rules come before every NetworkPolicy, CiliumNetworkPolicy and clusterwide policy (§3.5)"
                 ),
-                "deny rules win regardless of the kind of policy (§3.4); if the overlap is meant, nothing to do"
-                    .to_owned(),
-            );
+                "if those flows should pass, add a Pass or Accept rule above the deny in the ClusterNetworkPolicy".to_owned(),
+            )
         }
-        return;
-    }
-    let same_level = xe.tier == ye.tier && xe.priority == ye.priority;
-    if same_level && xe.verdict == Verdict::Allow && ye.verdict == Verdict::Allow {
-        let names = |f: &Finder<'_>| (rule_name(f, ye), rule_name(f, xe));
-        // An L4-only allow merged with an L7 allow appends an allow-all to the L7 set (§3.3).
-        if has_l7(ye) && !has_l7(xe) && meets() {
+        Code::ShadowedRule => (
+            format!("{ykind} rule {yn} never takes effect: {xkind} rule {xn} decides every flow it matches first"),
+            match xe.verdict {
+                Verdict::Deny => "a deny wins over every allow, whichever policy it comes from (§3.2): narrow the deny (`except`, ports, selectors) or remove the allow".to_owned(),
+                _ => "the other rule is in an earlier tier or priority: change the ClusterNetworkPolicy's priority or remove this rule".to_owned(),
+            },
+        ),
+        Code::PartlyShadowedRule => (
+            format!(
+                "{xkind} rule {xn} overrides part of {ykind} rule {yn}: flows both match are {}",
+                if xe.verdict == Verdict::Deny {
+                    "denied"
+                } else {
+                    "allowed"
+                }
+            ),
+            "deny rules win regardless of the kind of policy (§3.4); if the overlap is meant, nothing to do".to_owned(),
+        ),
+        Code::L7Neutralised => {
             let how = if covers() {
                 "entirely"
             } else {
                 "for the flows both match"
             };
-            let (yn, xn) = names(f);
-            emit(
-                f,
-                Code::L7Neutralised,
+            (
                 format!("the L7 rules of {yn} have no effect {how}: {xn} allows the same port at L4 without L7 rules, and Cilium then allows every request (§3.3)"),
                 "add the same L7 rules to the L4-only allow, or narrow its peers or ports so they do not overlap".to_owned(),
-            );
-            return;
+            )
         }
-        if !has_l7(ye) && !has_l7(xe) && (xe.default_deny || !ye.default_deny) && covers() {
-            // Two identical allows: report the later one only.
-            if x.1.within(y.1, profile) && x.0 > y.0 {
-                return;
-            }
-            let (yn, xn) = names(f);
-            emit(
-                f,
-                Code::RedundantAllow,
-                format!("allow rule {yn} adds nothing: {xn} already allows every flow it matches"),
-                "remove it, or keep it on purpose if the two policies are owned by different teams".to_owned(),
-            );
-            return;
-        }
-        // "A CCNP overrides a CNP": it does not; allows are a union (§3.4).
-        if xk == Some(Kind::CiliumClusterwideNetworkPolicy)
-            && matches!(yk, Some(Kind::NetworkPolicy | Kind::CiliumNetworkPolicy))
-            && x.1.traffic_within(y.1, profile)
-            && !y.1.traffic_within(x.1, profile)
-            && x.1.subject.meets(&y.1.subject)
-            && seen.first(f, xe, Code::ClusterwideNotOverride)
-        {
-            let (yn, xn) = names(f);
-            f.pair_finding(
-                Code::ClusterwideNotOverride,
-                x.0,
-                y.0,
-                format!(
-                    "clusterwide allow {xn} is narrower than {yn} on the same pods, but does not restrict it: allows are a union at one level, so the flows {yn} allows beyond it stay allowed (§3.4)"
-                ),
-                "to block those flows cluster-wide, write them as an ingressDeny/egressDeny rule; a clusterwide allow never overrides a namespaced one".to_owned(),
-            );
-        }
+        Code::RedundantAllow => (
+            format!("allow rule {yn} adds nothing: {xn} already allows every flow it matches"),
+            "remove it, or keep it on purpose if the two policies are owned by different teams".to_owned(),
+        ),
+        // ClusterwideNotOverride: `x` is the clusterwide allow.
+        _ => (
+            format!(
+                "clusterwide allow {xn} is narrower than {yn} on the same pods, but does not restrict it: allows are a union at one level, so the flows {yn} allows beyond it stay allowed (§3.4)"
+            ),
+            "to block those flows cluster-wide, write them as an ingressDeny/egressDeny rule; a clusterwide allow never overrides a namespaced one".to_owned(),
+        ),
     }
 }

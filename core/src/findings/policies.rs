@@ -83,7 +83,7 @@ fn filtered_labels(f: &mut Finder<'_>) {
 }
 
 /// Given workloads: subjects and peers that select none of them.
-fn selects_no_workload(f: &mut Finder<'_>) {
+fn selects_no_workload<'a>(f: &mut Finder<'a>) {
     let pods: Vec<_> = f.analysis.cluster.endpoints.iter().filter(|e| e.is_pod()).collect();
     if pods.is_empty() {
         return;
@@ -91,7 +91,13 @@ fn selects_no_workload(f: &mut Finder<'_>) {
     let namespaces: BTreeSet<&str> = pods.iter().filter_map(|p| p.namespace.as_deref()).collect();
     // Only where the input describes the namespace's workloads.
     let described = |s: &Selector| namespace_of(&Region::of(s)).is_none_or(|ns| namespaces.contains(ns));
-    let matches_none = |s: &Selector| !pods.iter().any(|p| s.matches(&p.labels));
+    // Policies repeat their selectors; each is matched against the pods once.
+    let mut matched: std::collections::HashMap<&'a Selector, bool> = Default::default();
+    let mut matches_none = |s: &'a Selector| {
+        *matched
+            .entry(s)
+            .or_insert_with(|| !pods.iter().any(|p| s.matches(&p.labels)))
+    };
     let mut subjects: BTreeSet<usize> = BTreeSet::new();
     let mut peers: BTreeSet<(usize, String)> = BTreeSet::new();
     let entries = &f.analysis.lowered.entries;

@@ -19,14 +19,14 @@ use crate::model::Entity;
 use crate::profile::Profile;
 
 /// The values one key may take.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Values {
     Only(BTreeSet<String>),
     AllBut(BTreeSet<String>),
 }
 
 /// What a selector allows for one key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct KeySet {
     absent: bool,
     values: Values,
@@ -96,6 +96,17 @@ impl KeySet {
         }
     }
 
+    /// The one value it admits, if absence is not admitted either.
+    fn pinned(&self) -> Option<&str> {
+        match self {
+            KeySet {
+                absent: false,
+                values: Values::Only(v),
+            } if v.len() == 1 => v.iter().next().map(String::as_str),
+            _ => None,
+        }
+    }
+
     fn within(&self, other: &KeySet) -> bool {
         if self.absent && !other.absent {
             return false;
@@ -112,7 +123,7 @@ impl KeySet {
 /// A selector as a region of label space. Keys are normalised: `any:`
 /// (what a Cilium selector means by a bare key) is a pod's `k8s:` label, and
 /// the namespace's `kubernetes.io/metadata.name` label is its name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Region {
     keys: BTreeMap<String, KeySet>,
 }
@@ -175,18 +186,14 @@ impl Region {
 
     /// The one value the region pins `key` to, if it does.
     pub fn pinned(&self, key: &str) -> Option<&str> {
-        match self.keys.get(key) {
-            Some(KeySet {
-                absent: false,
-                values: Values::Only(v),
-            }) if v.len() == 1 => v.iter().next().map(String::as_str),
-            _ => None,
-        }
+        self.keys.get(key).and_then(KeySet::pinned)
     }
 
     /// The keys pinned to one value, with that value.
     pub fn pins(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.keys.keys().filter_map(|k| Some((k.as_str(), self.pinned(k)?)))
+        self.keys
+            .iter()
+            .filter_map(|(k, set)| Some((k.as_str(), set.pinned()?)))
     }
 
     /// Whether the region says anything about the `reserved:` labels
@@ -202,18 +209,21 @@ impl Region {
 
 /// The namespace an entry's subject is pinned to.
 pub fn namespace_of(region: &Region) -> Option<&str> {
-    region.pinned(&format!("k8s:{NAMESPACE}"))
+    region.pinned(NAMESPACE_KEY)
 }
 
+/// [`key_name`] of the namespace label.
+const NAMESPACE_KEY: &str = "k8s:io.kubernetes.pod.namespace";
+
 /// One port item: a protocol and a port range (ICMP: a type), or a name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum PortItem {
     Range(Proto, u16, u16),
     Named(Proto, String),
 }
 
 /// The ports of an entry; `None` is every port and protocol.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Ports(Option<Vec<PortItem>>);
 
 fn overlaps(a: Proto, b: Proto) -> bool {
@@ -290,7 +300,7 @@ impl Ports {
 }
 
 /// An entry as sets: its subject, peers and ports.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Shape {
     pub host: bool,
     pub subject: Region,
@@ -480,6 +490,11 @@ mod tests {
             );
         }
         Region::of(&s)
+    }
+
+    #[test]
+    fn the_namespace_key_is_normalised_as_key_name_does() {
+        assert_eq!(NAMESPACE_KEY, key_name(&SelectorKey::new(Source::Any, NAMESPACE)));
     }
 
     #[test]

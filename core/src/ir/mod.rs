@@ -59,7 +59,7 @@ impl Tier {
 }
 
 /// Which endpoints an entry applies to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
     /// Endpoints (pods) whose identity the selector matches.
     Endpoints(Selector),
@@ -130,7 +130,7 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
 }
 
 /// The L3 part of an entry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum L3 {
     /// Selects nothing: `fromEndpoints: []`, a default-deny entry.
     Nothing,
@@ -178,7 +178,7 @@ pub enum PortNumber {
 }
 
 /// One port, port range, ICMP type or protocol.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PortProto {
     pub port: PortNumber,
     /// The last port of a range; 0 or absent for a single port.
@@ -201,7 +201,7 @@ impl fmt::Display for PortProto {
 
 /// L7 rules attached to a port rule; kept as text (the engine decides L4
 /// verdicts, and reports which L7 rules then filter the traffic).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct L7 {
     /// `http`, `dns`, `kafka` or a generic parser name.
     pub protocol: String,
@@ -209,7 +209,7 @@ pub struct L7 {
 }
 
 /// One `toPorts` item or ICMP rule: the ports and what L7 applies to them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PortRule {
     pub ports: Vec<PortProto>,
     pub l7: Option<L7>,
