@@ -101,6 +101,32 @@ fn the_rewrite_applied_in_place_leaves_nothing_to_migrate() {
     assert_eq!(again.status.code(), Some(0));
 }
 
+/// Applying the example's edits leaves nothing to rewrite and nothing lost:
+/// each companion is proposed only where the engine finds the flows lost.
+#[test]
+fn the_example_rewritten_once_needs_no_second_rewrite() {
+    let example = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/aks-migration.yaml"))
+        .expect("example");
+    let path = write("twice", "shop.yaml", &example);
+    let first = netpolkit(&["rewrite", "--write", &path]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = netpolkit(&["rewrite", "-o", "diff", &path]);
+    assert_eq!(stdout(&second), "", "a second rewrite changes nothing");
+    let report = json(&netpolkit(&["migrate", "-o", "json", &path]));
+    assert_eq!(report["breaking"]["lost"], 0, "no flow allowed today is denied");
+    assert_eq!(report["counts"]["edits"], 0);
+    let left: Vec<String> = codes(&report, "findings");
+    assert!(
+        left.iter().all(|c| c == "NP606"),
+        "only the hostNetwork pods need a decision: {left:?}"
+    );
+}
+
 #[test]
 fn an_external_cidr_is_not_a_breaking_change() {
     let path = write(

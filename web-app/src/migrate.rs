@@ -410,8 +410,8 @@ fn flows(id: &'static str, title: &'static str, c: &netpolkit::compare::Comparis
     let more = c.differing.saturating_sub(shown.len() as u64);
     html! {
         <div class="flows" id={id}>
-            <p>{ title }{ ": " }<strong data-differing={c.differing.to_string()}>{ plural(c.differing as usize, "flow differs", "flows differ") }</strong>
-               <span class="muted">{ format!(" of {} compared", c.flows) }</span></p>
+            <p>{ title }{ ": " }<strong data-differing={c.differing.to_string()} data-lost={c.lost.to_string()}>{ plural(c.differing as usize, "flow differs", "flows differ") }</strong>
+               <span class="muted">{ format!(" of {} compared: {} allowed today and denied, {} the other way", c.flows, c.lost, c.differing - c.lost) }</span></p>
             if !shown.is_empty() {
                 <ol class="differences">
                     { for shown.iter().map(|d| html! {

@@ -137,28 +137,55 @@ fn nodes_still_reached(
         }
     });
     let Some(subject) = subject else { return false };
-    let flow = rule
-        .ports
-        .iter()
-        .flat_map(|l| l.iter())
-        .find_map(|p| match p.port.as_ref().map(|n| &n.value) {
+    // The rule's first port (a name as the pod numbers it), else any port.
+    let first = rule.ports.iter().flat_map(|l| l.iter()).next();
+    let flow_for = |pod: &crate::cluster::Endpoint| -> Option<Flow> {
+        let Some(port) = first else {
+            return Some(Flow {
+                protocol: Proto::Tcp,
+                port: 443,
+            });
+        };
+        let protocol = proto(port.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value));
+        match port.port.as_ref().map(|n| &n.value) {
             Some(IntOrString::Int(n)) => Some(Flow {
-                protocol: proto(p.protocol.as_ref().map_or(Protocol::Tcp, |p| p.value)),
+                protocol,
                 port: u16::try_from(*n).ok()?,
             }),
-            _ => None,
-        })
-        .unwrap_or(Flow {
-            protocol: Proto::Tcp,
-            port: 443,
-        });
+            Some(IntOrString::Str(name)) => {
+                pod.ports
+                    .iter()
+                    .find(|p| p.name.as_deref() == Some(name.as_str()))
+                    .map(|p| Flow {
+                        protocol: p.protocol,
+                        port: p.port,
+                    })
+            }
+            None => Some(Flow { protocol, port: 443 }),
+        }
+    };
     let engine = after.engine();
     let pods = candidates(c, after, subject);
     !pods.is_empty()
         && pods.iter().all(|pod| {
             // Another node than the pod's own: Cilium always admits the
             // local node, so only a remote one tells.
-            let (pod, mut node) = on_node(after, &pod.after);
+            let (mut pod, mut node) = on_node(after, &pod.after);
+            // A pod built from the selector has no container ports: give it
+            // the rule's port name, so named ports resolve on both sides.
+            if let Some(IntOrString::Str(name)) = first.and_then(|p| p.port.as_ref()).map(|n| &n.value) {
+                if !pod.ports.iter().any(|p| p.name.as_deref() == Some(name.as_str())) {
+                    pod.ports.push(crate::cluster::ContainerPort {
+                        name: Some(name.clone()),
+                        port: 30999,
+                        protocol: proto(
+                            first
+                                .and_then(|p| p.protocol.as_ref())
+                                .map_or(Protocol::Tcp, |p| p.value),
+                        ),
+                    });
+                }
+            }
             let other = "netpolkit-other-node".to_owned();
             node.name = format!("node/{other}");
             node.node = Some(other);
@@ -169,7 +196,7 @@ fn nodes_still_reached(
                 .and_then(|n| n.hosts().nth(5))
                 .into_iter()
                 .collect();
-            engine.decide(&pod, direction, &node, &flow).allowed
+            flow_for(&pod).is_some_and(|flow| engine.decide(&pod, direction, &node, &flow).allowed)
         })
 }
 

@@ -109,9 +109,14 @@ pub(super) fn azure_npm(ctx: &Ctx, plan: &mut Plan) {
         })
         .collect();
     for &(document, policy) in &policies {
-        node_egress(ctx, document, policy, plan);
+        if ctx.node_egress_lost.contains(&document.index) {
+            node_egress(ctx, document, policy, plan);
+        }
     }
     for service_document in &ctx.sides.after.parsed.documents {
+        if !ctx.external_ingress_lost.contains(&service_document.index) {
+            continue;
+        }
         if let Manifest::Service(service) = &service_document.manifest {
             for &(document, policy) in &policies {
                 external_ingress(ctx, service_document, service, document, policy, plan);

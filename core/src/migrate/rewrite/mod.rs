@@ -38,6 +38,10 @@ pub fn rewrite_sides(text: &str, sides: &Sides, options: &MigrateOptions, findin
             .filter(|d| d.code == Code::IpBlockNodeRange)
             .filter_map(|d| Some((d.document?, d.path.clone()))),
     );
+    let documents_with =
+        |code: Code| crate::sort::set(findings.iter().filter(|d| d.code == code).filter_map(|d| d.document));
+    ctx.node_egress_lost = documents_with(Code::NodeEgressLost);
+    ctx.external_ingress_lost = documents_with(Code::ExternalIngressEnforced);
     let mut plan = Plan::default();
     for document in &sides.after.parsed.documents {
         if ctx.refused.contains(&document.index) {
@@ -77,6 +81,11 @@ pub(super) struct Ctx<'a> {
     /// lost (NP602): a block whose nodes another policy already admits needs
     /// no companion, which keeps a rewrite applied twice from adding two.
     pub nodes_lost: BTreeSet<(usize, String)>,
+    /// The policies whose pods lose Azure NPM's egress to their node (NP610),
+    /// and the Services whose external clients lose their way in (NP611):
+    /// where the engine finds it already restored, no companion is added.
+    pub node_egress_lost: BTreeSet<usize>,
+    pub external_ingress_lost: BTreeSet<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -97,6 +106,8 @@ impl<'a> Ctx<'a> {
             profile: &sides.after.profile,
             refused,
             nodes_lost: BTreeSet::new(),
+            node_egress_lost: BTreeSet::new(),
+            external_ingress_lost: BTreeSet::new(),
         }
     }
 
