@@ -29,7 +29,7 @@ test("migrate locates what breaks and proves the rewrite", () => {
   const codes = result.findings.map((f) => f.code);
   assert.ok(codes.includes("NP601") && codes.includes("NP602"), JSON.stringify(codes));
   const pods = result.findings.find((f) => f.code === "NP601");
-  assert.equal(pods.line, 12);
+  assert.equal(pods.line, 13, "at the cidr");
   assert.equal(FAQ.slice(pods.startUtf16, pods.endUtf16).includes("0.0.0.0/0"), true);
   assert.ok(result.breaking.differing > 0);
   assert.equal(result.afterRewrite.differing, 0);
@@ -59,10 +59,15 @@ test("rewrite edits apply to the text as the editor applies them", () => {
 
 test("an external CIDR needs nothing, and bad options throw", () => {
   const external = FAQ.replace("0.0.0.0/0", "203.0.113.0/24");
-  const result = migrate(external, { from: "azure-npm" });
+  const result = migrate(external, { from: "upstream" });
   assert.equal(result.verdict, "safe");
   assert.deepEqual(result.findings, []);
-  assert.deepEqual(rewrite(external).edits, []);
+  assert.deepEqual(rewrite(external, { from: "upstream" }).edits, []);
+  // From Azure NPM the same policy loses NPM's implicit egress to the node
+  // (peers-and-aks §1.1 item 4), and only that.
+  const npm = migrate(external, { from: "azure-npm" });
+  assert.deepEqual([...new Set(npm.findings.map((f) => f.code))], ["NP610"]);
+  assert.equal(npm.afterRewrite.differing, 0);
   assert.throws(() => migrate(FAQ, { from: "calico" }), /invalid options/);
   assert.throws(() => migrate(FAQ, { kubernetesVersion: "banana" }), /Kubernetes version/);
   assert.throws(() => rewrite(FAQ, { podCidr: ["10.0.0.0/8"] }), /unknown field/);

@@ -165,6 +165,9 @@ fn not_enforced(kind: Kind, document: &Document, profile: &Profile) -> Option<St
     }
 }
 
+/// HTTP, Kafka or generic L7 rules: what AKS refuses in a clusterwide
+/// policy. DNS rules are FQDN filtering's half, which a CCNP may carry
+/// (peers-and-aks §1.2).
 fn uses_l7(document: &Document) -> bool {
     let (Manifest::CiliumNetworkPolicy(p) | Manifest::CiliumClusterwideNetworkPolicy(p)) = &document.manifest else {
         return false;
@@ -173,9 +176,13 @@ fn uses_l7(document: &Document) -> bool {
         rule.sections().iter().any(|(_, _, _, list)| {
             list.is_some_and(|l| {
                 l.iter().any(|r| {
-                    r.to_ports
-                        .as_ref()
-                        .is_some_and(|p| p.iter().any(|pr| pr.rules.is_some()))
+                    r.to_ports.as_ref().is_some_and(|p| {
+                        p.iter().any(|pr| {
+                            pr.rules.as_ref().is_some_and(|l7| {
+                                l7.http.is_some() || l7.kafka.is_some() || l7.l7proto.is_some() || l7.l7.is_some()
+                            })
+                        })
+                    })
                 })
             })
         })
@@ -258,5 +265,45 @@ fn policy_info(kind: Kind, meta: &ObjectMeta, document: &Document) -> PolicyInfo
         document: document.index,
         span: document.span,
         labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::profile::{ProfileKind, ProfileSettings};
+    use crate::{analyze, AnalyzeOptions};
+
+    fn skipped_on_aks(text: &str, acns: bool) -> Vec<String> {
+        let analysis = analyze(
+            text,
+            &AnalyzeOptions {
+                profile: ProfileSettings {
+                    kind: Some(ProfileKind::Aks),
+                    acns: Some(acns),
+                    ..ProfileSettings::default()
+                },
+                ..AnalyzeOptions::default()
+            },
+        );
+        analysis.lowered.skipped.iter().map(|s| s.reason.clone()).collect()
+    }
+
+    /// peers-and-aks §1.2: AKS refuses L7 rules in a CCNP, but FQDN
+    /// filtering (toFQDNs with its DNS rules) works there with ACNS.
+    #[test]
+    fn aks_enforces_fqdn_in_a_clusterwide_policy_but_not_http() {
+        let fqdn = "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: dns}\nspec:\n  endpointSelector: {}\n  egress:\n  - toEndpoints:\n    - matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s-app: kube-dns}\n    toPorts:\n    - ports: [{port: \"53\", protocol: ANY}]\n      rules:\n        dns: [{matchPattern: \"*\"}]\n  - toFQDNs: [{matchName: api.example.com}]\n";
+        assert_eq!(skipped_on_aks(fqdn, true), Vec::<String>::new());
+        assert_eq!(skipped_on_aks(fqdn, false).len(), 1, "without ACNS it is refused");
+        let http = fqdn
+            .replace("dns: [{matchPattern: \"*\"}]", "http: [{method: GET}]")
+            .replace("port: \"53\", protocol: ANY", "port: \"80\", protocol: TCP");
+        let skipped = skipped_on_aks(&http, true);
+        assert!(
+            skipped
+                .iter()
+                .any(|r| r.contains("L7 rules in a CiliumClusterwideNetworkPolicy")),
+            "{skipped:?}"
+        );
     }
 }
