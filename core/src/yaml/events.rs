@@ -381,8 +381,7 @@ impl<'i> Events<'i> {
                 for recording in &mut self.recordings {
                     recording.depth = recording.depth.saturating_sub(1);
                 }
-                while self.recordings.last().is_some_and(|r| r.depth == 0) {
-                    let done = self.recordings.pop().expect("checked above");
+                while let Some(done) = self.recordings.pop_if(|r| r.depth == 0) {
                     self.keep(done.anchor, done.events);
                 }
                 Ok(())
