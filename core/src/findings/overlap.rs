@@ -136,7 +136,7 @@ pub(super) fn run(f: &mut Finder<'_>) {
                 }
             }
             // Per code: the first other rule in judging order is named, every pair counted.
-            at_y.sort_unstable_by_key(|&(code, pos, _, _)| (code, pos));
+            crate::sort::sort_by_key(&mut at_y, |&(code, pos, _, _)| (code, pos));
             let mut i = 0;
             while i < at_y.len() {
                 let (code, _, x, _) = at_y[i];
@@ -147,7 +147,7 @@ pub(super) fn run(f: &mut Finder<'_>) {
                 }
                 seen.record(f, code, (y, ys), (x, shapes[x].as_ref()), count);
             }
-            at_x.sort_unstable_by_key(|&(pos, _, _)| pos);
+            crate::sort::sort_by_key(&mut at_x, |&(pos, _, _)| pos);
             for (_, x, code) in at_x {
                 seen.record(f, code, (x, shapes[x].as_ref().unwrap_or(ys)), (y, Some(ys)), 1);
             }
@@ -234,7 +234,7 @@ fn partition(list: &[usize], classes: &[u32]) -> Vec<Part> {
     }
     for part in &mut parts {
         part.sorted = part.members.iter().map(|&(_, x)| x).collect();
-        part.sorted.sort_unstable();
+        crate::sort::sort_unstable(&mut part.sorted);
     }
     parts
 }
@@ -294,9 +294,9 @@ impl<'s> SubjectIndex<'s> {
         };
         let pinned = by_pin
             .into_iter()
-            .map(|(k, values)| (k, values.into_iter().map(|(v, list)| (v, add(list))).collect()))
-            .collect();
-        let free = free.into_iter().map(|(k, list)| (k, add(list))).collect();
+            .map(|(k, values)| (k, crate::sort::map(values.into_iter().map(|(v, list)| (v, add(list))))));
+        let pinned = crate::sort::map(pinned);
+        let free = crate::sort::map(free.into_iter().map(|(k, list)| (k, add(list))));
         SubjectIndex { lists, pinned, free }
     }
 

@@ -112,7 +112,7 @@ impl<'e> Selecting<'e> {
             None => &[],
         };
         let mut all: Vec<usize> = pinned.iter().chain(list(None)).copied().collect();
-        all.sort_unstable();
+        crate::sort::sort_unstable(&mut all);
         // Lookups are numbered, so the per-subject answers need no clearing.
         self.lookup += 1;
         let lookup = self.lookup;

@@ -88,7 +88,7 @@ fn selects_no_workload<'a>(f: &mut Finder<'a>) {
     if pods.is_empty() {
         return;
     }
-    let namespaces: BTreeSet<&str> = pods.iter().filter_map(|p| p.namespace.as_deref()).collect();
+    let namespaces: BTreeSet<&str> = crate::sort::set(pods.iter().filter_map(|p| p.namespace.as_deref()));
     // Only where the input describes the namespace's workloads.
     let described = |s: &Selector| namespace_of(&Region::of(s)).is_none_or(|ns| namespaces.contains(ns));
     // Policies repeat their selectors; each is matched against the pods once.

@@ -41,7 +41,7 @@ impl KeySet {
     }
 
     fn of(op: Op, values: &[String]) -> KeySet {
-        let set = || values.iter().cloned().collect::<BTreeSet<_>>();
+        let set = || crate::sort::set(values.iter().cloned());
         match op {
             Op::In => KeySet {
                 absent: false,
@@ -270,7 +270,7 @@ impl Ports {
                         _ => None,
                     })
                     .collect();
-                ranges.sort_unstable();
+                crate::sort::sort_unstable(&mut ranges);
                 let mut next = u32::from(*lo);
                 for (a, b) in ranges {
                     if u32::from(a) > next {

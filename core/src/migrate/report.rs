@@ -126,7 +126,7 @@ pub fn report(migration: &Migration, sources: &SourceMap, name: &str) -> Report 
     };
     let mut findings: Vec<Finding> = migration.findings.iter().map(finding).collect();
     // Errors first; the sort is stable, so text order stays within a severity.
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    crate::sort::sort_by_key(&mut findings, |f| std::cmp::Reverse(f.severity));
     let rewrites: Vec<Finding> = migration.rewrite.diagnostics.iter().map(finding).collect();
     let count = |s: Severity| migration.findings.iter().filter(|d| d.severity == s).count();
     let not_restored = migration
@@ -249,7 +249,7 @@ fn flows(c: &Comparison) -> Flows {
         examples: {
             // Lost flows first: they are what breaks.
             let mut list: Vec<&crate::compare::Difference> = c.differences.iter().collect();
-            list.sort_by_key(|d| !d.old_allowed);
+            crate::sort::sort_by_key(&mut list, |d| !d.old_allowed);
             list
         }
         .into_iter()

@@ -106,13 +106,15 @@ fn is_name(port: &Str) -> bool {
 
 /// The numbers `port` has on `pod` (empty: the pod does not name it).
 fn numbers(port: &NamedPort<'_>, pod: &Endpoint) -> BTreeSet<u16> {
-    pod.ports
-        .iter()
-        .filter(|p| {
-            p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&port.name)) && port.protocol.covers(p.protocol)
-        })
-        .map(|p| p.port)
-        .collect()
+    crate::sort::set(
+        pod.ports
+            .iter()
+            .filter(|p| {
+                p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&port.name))
+                    && port.protocol.covers(p.protocol)
+            })
+            .map(|p| p.port),
+    )
 }
 
 /// NP609 for one named port: the pods it is looked up on, by what it means there.
