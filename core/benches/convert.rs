@@ -1,11 +1,17 @@
 //! Conversion against parsing alone, on 10,000 generated NetworkPolicies
 //! (issue 4: converting ≤ 1.3 × parsing the same bytes).
 //! `cargo bench -p netpolkit --bench convert` (or `cargo xtask bench`).
+//! Measured with the CLI's allocator (mimalloc), see `ALLOCATOR`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use netpolkit::convert::{convert, ConvertOptions, Target};
 
 mod generate;
+
+/// The `netpolkit` CLI's allocator, so the figures are what its users get.
+/// With glibc's malloc, freeing the output models dominates (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("10k-knp");
