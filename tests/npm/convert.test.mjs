@@ -161,9 +161,11 @@ test("the TypeScript declarations describe convert", () => {
       "format\\?: OutputFormat;",
       "prove\\?: boolean;",
       "profile\\?: Profile;",
-      "ciliumVersion\\?: string;",
     ]) {
-      assert.match(dts, new RegExp(`export interface ConvertOptions \\{[^}]*\\n\\s+${field}`), field);
+      assert.match(dts, new RegExp(`export interface ConvertOptions extends ClusterFacts \\{[^}]*\\n\\s+${field}`), field);
+    }
+    for (const field of ["ciliumVersion\\?: string;", "kubernetesVersion\\?: string;", "podCidrs\\?: string\\[\\];"]) {
+      assert.match(dts, new RegExp(`export interface ClusterFacts \\{[^}]*\\n\\s+${field}`), field);
     }
     for (const field of [
       "text: string;",

@@ -76,7 +76,7 @@ test("the TypeScript declarations describe diff", () => {
     const dts = readFileSync(new URL(`${dir}/netpolkit.d.ts`, packageDir), "utf8");
     assert.match(dts, /export function diff\(oldText: string, newText: string, options\?: DiffOptions \| null\): DiffResult;/);
     for (const field of ["oldProfile\\?: Profile;", "newProfile\\?: Profile;", "workloadsOnly\\?: boolean;", "limit\\?: number;", "profile\\?: Profile;"]) {
-      assert.match(dts, new RegExp(`export interface DiffOptions \\{[^}]*\\n\\s+${field}`), field);
+      assert.match(dts, new RegExp(`export interface DiffOptions extends ClusterFacts \\{[^}]*\\n\\s+${field}`), field);
     }
     for (const field of ["endpoints: number;", "flows: number;", "differing: number;", "differences: Difference\\[\\];", "oldDiagnostics: Diagnostic\\[\\];", "newDiagnostics: Diagnostic\\[\\];"]) {
       assert.match(dts, new RegExp(`export interface DiffResult \\{[^}]*\\n\\s+${field}`), field);

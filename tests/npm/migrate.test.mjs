@@ -79,7 +79,7 @@ test("the TypeScript declarations describe rewrite and migrate", () => {
     const dts = readFileSync(new URL(`${dir}/netpolkit.d.ts`, packageDir), "utf8");
     assert.match(dts, /export function migrate\(text: string, options\?: MigrateOptions \| null\): MigrateResult;/);
     assert.match(dts, /export function rewrite\(text: string, options\?: MigrateOptions \| null\): RewriteResult;/);
-    assert.match(dts, /export interface MigrateOptions \{[^}]*from\?: MigrateFrom;/);
+    assert.match(dts, /export interface MigrateOptions extends ClusterFacts \{[^}]*from\?: MigrateFrom;/);
     assert.match(dts, /export type MigrateFrom = "azure-npm" \| "upstream";/);
     assert.match(dts, /export interface Edit \{/);
   }

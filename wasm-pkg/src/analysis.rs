@@ -3,112 +3,36 @@
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
-use netpolkit::profile::{ProfileKind, ProfileSettings};
+use netpolkit::profile::ProfileSettings;
 
-/// Whose semantics decide verdicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    /// Kubernetes as documented: NetworkPolicy only, ipBlock matches any address.
-    Upstream,
-    /// Cilium (default: the newest version, stock settings).
-    Cilium,
-    /// Azure CNI powered by Cilium as AKS ships it.
-    Aks,
-    /// Azure Network Policy Manager.
-    AzureNpm,
-}
+use crate::options::{ClusterFacts, Fields, Profile};
 
-/// Which addresses CIDR rules may match besides those outside the cluster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "lowercase")]
-pub enum CidrMatchMode {
-    Nodes,
-    Pods,
-}
-
-/// The profile and cluster facts for `explain` and `connectivity`. They
-/// override a `ClusterProfile` document in the text.
+/// The profile and cluster facts for `explain`, `connectivity` and
+/// `analyze`. They override a `ClusterProfile` document in the text.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AnalyzeOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
-    /// `"1.19"`, `"v1.19.5"`...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cilium_version: Option<String>,
-    /// AKS: Advanced Container Networking Services (FQDN and L7 policies).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acns: Option<bool>,
-    /// Cilium's `policy-cidr-match-mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_match_mode: Option<Vec<CidrMatchMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_name: Option<String>,
-    /// `"1.31"`: on AKS it picks the Cilium line (1.29-1.30: 1.14, 1.31: 1.16, 1.32+: 1.17).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_version: Option<String>,
-    /// AKS LocalDNS is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_dns: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_server_cidrs: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub facts: ClusterFacts,
+}
+
+impl Fields for AnalyzeOptions {
+    const OWN: &'static [&'static str] = &["profile"];
+    const FACTS: bool = true;
 }
 
 impl AnalyzeOptions {
     /// The core's settings; a malformed version or CIDR is an error message.
     pub fn settings(&self) -> Result<ProfileSettings, String> {
-        let nets = |list: &Option<Vec<String>>| -> Result<Option<Vec<ipnet::IpNet>>, String> {
-            list.as_ref()
-                .map(|l| {
-                    l.iter()
-                        .map(|s| s.parse().map_err(|_| format!("`{s}` is not a CIDR")))
-                        .collect()
-                })
-                .transpose()
-        };
-        Ok(ProfileSettings {
-            kind: self.profile.map(|p| match p {
-                Profile::Upstream => ProfileKind::Upstream,
-                Profile::Cilium => ProfileKind::Cilium,
-                Profile::Aks => ProfileKind::Aks,
-                Profile::AzureNpm => ProfileKind::AzureNpm,
-            }),
-            cilium_version: self
-                .cilium_version
-                .as_ref()
-                .map(|v| v.parse::<netpolkit::CiliumVersion>())
-                .transpose()
-                .map_err(|e| e.to_string())?,
-            acns: self.acns,
-            cidr_match_nodes: self.cidr_match_mode.as_ref().map(|m| m.contains(&CidrMatchMode::Nodes)),
-            cidr_match_pods: self.cidr_match_mode.as_ref().map(|m| m.contains(&CidrMatchMode::Pods)),
-            pod_cidrs: nets(&self.pod_cidrs)?,
-            node_cidrs: nets(&self.node_cidrs)?,
-            service_cidrs: nets(&self.service_cidrs)?,
-            cluster_name: self.cluster_name.clone(),
-            api_server_cidrs: nets(&self.api_server_cidrs)?,
-            kubernetes_version: self
-                .kubernetes_version
-                .as_ref()
-                .map(|v| v.parse::<netpolkit::KubernetesVersion>())
-                .transpose()
-                .map_err(|e| e.to_string())?,
-            local_dns: self.local_dns,
-            ..ProfileSettings::default()
-        })
+        self.facts.settings(self.profile)
     }
 }
 
 /// One flow to explain.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct FlowQuery {
     /// `namespace/pod` (or a controller's name), `node/NAME`, an IP address.
     pub from: String,
@@ -116,6 +40,11 @@ pub struct FlowQuery {
     pub to: String,
     /// `80`, `80/TCP`, `53/UDP`, a named port of the destination, or `8/ICMP`.
     pub port: String,
+}
+
+impl Fields for FlowQuery {
+    const OWN: &'static [&'static str] = &["from", "to", "port"];
+    const FACTS: bool = false;
 }
 
 /// A rule that decided a verdict, or put the endpoint into default deny.
@@ -314,24 +243,12 @@ impl From<netpolkit::engine::ExplainReport> for ExplainResult {
 /// Options of `connectivity`: the profile options of `explain`, plus what
 /// to put in the matrix.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ConnectivityOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cilium_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acns: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_match_mode: Option<Vec<CidrMatchMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_name: Option<String>,
+    #[serde(flatten)]
+    pub facts: ClusterFacts,
     /// Ports to check besides those the policies mention (`80`, `53/UDP`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<String>>,
@@ -343,20 +260,15 @@ pub struct ConnectivityOptions {
     pub without_nodes: Option<bool>,
 }
 
+impl Fields for ConnectivityOptions {
+    const OWN: &'static [&'static str] = &["profile", "ports", "externals", "withoutNodes"];
+    const FACTS: bool = true;
+}
+
 impl ConnectivityOptions {
-    /// The profile part, as `explain` takes it.
-    pub fn analyze(&self) -> AnalyzeOptions {
-        AnalyzeOptions {
-            profile: self.profile,
-            cilium_version: self.cilium_version.clone(),
-            acns: self.acns,
-            cidr_match_mode: self.cidr_match_mode.clone(),
-            pod_cidrs: self.pod_cidrs.clone(),
-            node_cidrs: self.node_cidrs.clone(),
-            service_cidrs: self.service_cidrs.clone(),
-            cluster_name: self.cluster_name.clone(),
-            ..AnalyzeOptions::default()
-        }
+    /// The core's settings; a malformed version or CIDR is an error message.
+    pub fn settings(&self) -> Result<ProfileSettings, String> {
+        self.facts.settings(self.profile)
     }
 }
 

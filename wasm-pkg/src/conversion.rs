@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
-use crate::analysis::{AnalyzeOptions, CidrMatchMode, Profile};
+use crate::options::{ClusterFacts, Fields, Profile};
 use crate::types::{Diagnostic, OutputFormat};
 
 /// The kind `convert` writes.
@@ -33,7 +33,7 @@ impl From<ConvertTarget> for netpolkit::convert::Target {
 /// Options of `convert`: the target kind, how to convert, and the profile
 /// options of `explain` (the proof decides flows under that profile).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ConvertOptions {
     /// The kind to convert every policy to. Policies already of that kind
     /// are copied; workloads are read (they place clusterwide policies and
@@ -57,38 +57,16 @@ pub struct ConvertOptions {
     /// for `explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cilium_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acns: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_match_mode: Option<Vec<CidrMatchMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_name: Option<String>,
+    #[serde(flatten)]
+    pub facts: ClusterFacts,
+}
+
+impl Fields for ConvertOptions {
+    const OWN: &'static [&'static str] = &["to", "strict", "namespace", "format", "prove", "profile"];
+    const FACTS: bool = true;
 }
 
 impl ConvertOptions {
-    /// The profile part, as `explain` takes it.
-    pub fn analyze(&self) -> AnalyzeOptions {
-        AnalyzeOptions {
-            profile: self.profile,
-            cilium_version: self.cilium_version.clone(),
-            acns: self.acns,
-            cidr_match_mode: self.cidr_match_mode.clone(),
-            pod_cidrs: self.pod_cidrs.clone(),
-            node_cidrs: self.node_cidrs.clone(),
-            service_cidrs: self.service_cidrs.clone(),
-            cluster_name: self.cluster_name.clone(),
-            ..AnalyzeOptions::default()
-        }
-    }
-
     /// The core's options; a malformed profile option is an error message.
     /// What is left unset is the core's default.
     pub fn core(&self) -> Result<netpolkit::convert::ConvertOptions, String> {
@@ -97,7 +75,7 @@ impl ConvertOptions {
             to: self.to.into(),
             namespace: self.namespace.clone(),
             strict: self.strict.unwrap_or(defaults.strict),
-            profile: self.analyze().settings()?,
+            profile: self.facts.settings(self.profile)?,
             format: self.format.map_or(defaults.format, Into::into),
             prove: self.prove.unwrap_or(defaults.prove),
         })
@@ -251,7 +229,7 @@ impl From<netpolkit::compare::Difference> for Difference {
 /// Options of `diff`: the profile options of `explain`, for both texts,
 /// and what to compare over.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct DiffOptions {
     /// The profile of the old text (overrides `profile`): one set under two profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,39 +245,19 @@ pub struct DiffOptions {
     pub limit: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cilium_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acns: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_match_mode: Option<Vec<CidrMatchMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_name: Option<String>,
+    #[serde(flatten)]
+    pub facts: ClusterFacts,
+}
+
+impl Fields for DiffOptions {
+    const OWN: &'static [&'static str] = &["oldProfile", "newProfile", "workloadsOnly", "limit", "profile"];
+    const FACTS: bool = true;
 }
 
 impl DiffOptions {
     /// The core's options; a malformed profile option is an error message.
     pub fn core(&self) -> Result<netpolkit::compare::DiffOptions, String> {
-        let side = |kind: Option<Profile>| {
-            AnalyzeOptions {
-                profile: kind.or(self.profile),
-                cilium_version: self.cilium_version.clone(),
-                acns: self.acns,
-                cidr_match_mode: self.cidr_match_mode.clone(),
-                pod_cidrs: self.pod_cidrs.clone(),
-                node_cidrs: self.node_cidrs.clone(),
-                service_cidrs: self.service_cidrs.clone(),
-                cluster_name: self.cluster_name.clone(),
-                ..AnalyzeOptions::default()
-            }
-            .settings()
-        };
+        let side = |kind: Option<Profile>| self.facts.settings(kind.or(self.profile));
         Ok(netpolkit::compare::DiffOptions {
             old_profile: side(self.old_profile)?,
             new_profile: side(self.new_profile)?,

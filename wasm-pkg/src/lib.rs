@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod conversion;
 pub mod findings;
 pub mod migration;
+pub mod options;
 pub mod types;
 
 use tsify::{Ts, Tsify};
@@ -147,7 +148,7 @@ pub fn connectivity(
     let analysis = netpolkit::analyze(
         text,
         &netpolkit::AnalyzeOptions {
-            profile: options.analyze().settings().map_err(error)?,
+            profile: options.settings().map_err(error)?,
             ..Default::default()
         },
     );
@@ -243,16 +244,11 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// The options object, or the defaults when it is `undefined` or `null`.
-///
-/// It goes through a JSON value on its way to `T`: serde-wasm-bindgen reads
-/// only the fields a struct declares, so `deny_unknown_fields` would never
-/// see a misspelt option, and `{ ciliumversion: "1.19" }` would silently
-/// check against the wrong version. The error also reads
-/// `invalid options: unknown field ...` instead of naming Rust types.
+/// The options object, or the defaults when it is `undefined` or `null`;
+/// read by [`options::read`], which refuses unknown fields.
 fn options_from<T>(options: Option<Ts<T>>) -> Result<T, JsError>
 where
-    T: Tsify + serde::de::DeserializeOwned + Default,
+    T: Tsify + options::Fields + serde::de::DeserializeOwned + Default,
 {
     match options {
         Some(options) => parse_options(options),
@@ -263,11 +259,9 @@ where
 /// A required options object, read as [`options_from`] reads optional ones.
 fn parse_options<T>(options: Ts<T>) -> Result<T, JsError>
 where
-    T: Tsify + serde::de::DeserializeOwned,
+    T: Tsify + options::Fields + serde::de::DeserializeOwned,
 {
-    let invalid = |e: &dyn std::fmt::Display| error(format!("invalid options: {e}"));
-    let value: serde_json::Value = serde_wasm_bindgen::from_value(options.js_value()).map_err(|e| invalid(&e))?;
-    serde_json::from_value(value).map_err(|e| invalid(&e))
+    options::read(options.js_value().clone()).map_err(|e| error(format!("invalid options: {e}")))
 }
 
 /// Makes a panic in the core print its message and location to the console

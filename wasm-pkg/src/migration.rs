@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
-use crate::analysis::{AnalyzeOptions, CidrMatchMode, Profile};
+use crate::options::{ClusterFacts, Fields, Profile};
 use crate::types::Diagnostic;
 
 /// The dataplane the policies run on today.
@@ -39,37 +39,16 @@ pub enum ReportFormat {
 /// Options of `rewrite` and `migrate`: where from, where to, and the
 /// cluster's facts (the same for both sides).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MigrateOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MigrateFrom>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<MigrateTo>,
-    /// `"1.16"`: the Cilium line of the target (default: the line AKS runs
-    /// for `kubernetesVersion`, else 1.17).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cilium_version: Option<String>,
-    /// `"1.31"`: on AKS it picks the Cilium line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_version: Option<String>,
-    /// Advanced Container Networking Services (FQDN and L7 policies).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acns: Option<bool>,
-    /// AKS LocalDNS is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_dns: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_match_mode: Option<Vec<CidrMatchMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_server_cidrs: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_name: Option<String>,
+    /// The target cluster. `ciliumVersion` defaults to the line AKS runs
+    /// for `kubernetesVersion`, else 1.17.
+    #[serde(flatten)]
+    pub facts: ClusterFacts,
     /// Explain at most this many differing flows per comparison (default 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
@@ -78,26 +57,18 @@ pub struct MigrateOptions {
     pub report: Option<ReportFormat>,
 }
 
+impl Fields for MigrateOptions {
+    const OWN: &'static [&'static str] = &["from", "to", "limit", "report"];
+    const FACTS: bool = true;
+}
+
 impl MigrateOptions {
     /// The core's options; a malformed version or CIDR is an error message.
     pub fn core(&self) -> Result<netpolkit::migrate::MigrateOptions, String> {
-        let target = AnalyzeOptions {
-            profile: Some(match self.to {
-                Some(MigrateTo::Cilium) => Profile::Cilium,
-                _ => Profile::Aks,
-            }),
-            cilium_version: self.cilium_version.clone(),
-            acns: self.acns,
-            cidr_match_mode: self.cidr_match_mode.clone(),
-            pod_cidrs: self.pod_cidrs.clone(),
-            node_cidrs: self.node_cidrs.clone(),
-            service_cidrs: self.service_cidrs.clone(),
-            cluster_name: self.cluster_name.clone(),
-            kubernetes_version: self.kubernetes_version.clone(),
-            local_dns: self.local_dns,
-            api_server_cidrs: self.api_server_cidrs.clone(),
-        }
-        .settings()?;
+        let target = self.facts.settings(Some(match self.to {
+            Some(MigrateTo::Cilium) => Profile::Cilium,
+            _ => Profile::Aks,
+        }))?;
         Ok(netpolkit::migrate::MigrateOptions {
             from: match self.from {
                 Some(MigrateFrom::Upstream) => netpolkit::profile::ProfileKind::Upstream,

@@ -15,7 +15,7 @@ use tsify::Tsify;
 
 /// Options of `validate`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ValidateOptions {
     /// The Cilium version whose rules apply, such as `"1.19"` or `"v1.19.5"`
     /// (default: the newest version netpolkit knows). An unknown or
@@ -26,11 +26,21 @@ pub struct ValidateOptions {
 
 /// Options of `format`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct FormatOptions {
     /// The output format (default: `"yaml"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<OutputFormat>,
+}
+
+impl crate::options::Fields for ValidateOptions {
+    const OWN: &'static [&'static str] = &["ciliumVersion"];
+    const FACTS: bool = false;
+}
+
+impl crate::options::Fields for FormatOptions {
+    const OWN: &'static [&'static str] = &["output"];
+    const FACTS: bool = false;
 }
 
 /// What `format` writes.
