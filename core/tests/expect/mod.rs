@@ -35,6 +35,26 @@ pub fn run_fixtures(dir: &str, min: usize, run: fn(&Path) -> Result<(), String>)
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// The codes `family` selects that no fixture of `core/tests/<dir>`
+/// expects: each must have a positive case.
+pub fn without_positive_case(dir: &str, family: impl Fn(&Code) -> bool) -> Vec<&'static str> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir);
+    let mut all = String::new();
+    for entry in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+    {
+        all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    let expected = expectations(&all);
+    Code::ALL
+        .iter()
+        .filter(|c| family(c))
+        .filter(|c| !expected.keys().any(|(_, code, _)| code == *c))
+        .map(|c| c.id())
+        .collect()
+}
+
 /// (line, code, other policy or "") → count.
 pub type Expected = BTreeMap<(usize, Code, String), usize>;
 
