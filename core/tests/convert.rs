@@ -452,6 +452,19 @@ fn host_policies_stay_clusterwide() {
         },
     );
     assert!(strict.has_errors());
+    // Without `--namespace` the loss is all there is to say: a host policy
+    // selects nodes, so no namespace is missing (it said "selects pods in
+    // any namespace", NP402, before).
+    let bare = convert(
+        text,
+        &ConvertOptions {
+            to: Target::Cnp,
+            ..ConvertOptions::default()
+        },
+    );
+    let codes: Vec<Code> = bare.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::NoEquivalent], "{:?}", bare.diagnostics);
+    assert!(!bare.has_errors());
 }
 
 /// Policies already of the target kind are copied; policies with errors are

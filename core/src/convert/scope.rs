@@ -76,6 +76,15 @@ pub fn to_namespaced(ctx: &mut Ctx, policy: &CiliumPolicy) {
             }
         }
     }
+    let selects_pods = policy.rules().any(|(_, rule)| {
+        rule.endpoint_selector
+            .as_ref()
+            .is_some_and(|s| !s.keys().any(|k| k.value.starts_with("reserved:")))
+    });
+    if !selects_pods {
+        // Host policies and reserved subjects: said above, nothing to place.
+        return;
+    }
     if ctx.namespaces.is_empty() {
         let mut d = Diagnostic::new(
             Code::NeedsNamespace,
