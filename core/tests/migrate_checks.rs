@@ -209,3 +209,31 @@ fn versions_from_flags_are_reported_without_a_document() {
     assert!(checked(text, &flags("1.32", Some("1.17"))).is_empty());
     assert!(checked(text, &flags("1.31", None)).is_empty(), "the table's own line");
 }
+
+/// NP610 is said once per pod (peers-and-aks §1.1 item 4): the second
+/// policy isolating `shop/web` is a related location of the first one's
+/// finding, so the report and the rewrite name the loss once.
+#[test]
+fn node_egress_is_said_once_per_pod() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/migrate/npm-node-egress.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let found = checked(&text, &MigrateOptions::default());
+    let web: Vec<&Diagnostic> = found
+        .iter()
+        .filter(|d| d.code.id() == "NP610" && d.message.contains("shop/web"))
+        .collect();
+    assert_eq!(web.len(), 1, "{web:#?}");
+    assert!(
+        web[0].message.starts_with("NetworkPolicy shop/web-egress isolates"),
+        "{}",
+        web[0].message
+    );
+    let related: Vec<&str> = web[0].related.iter().map(|r| r.message.as_str()).collect();
+    assert_eq!(related, ["NetworkPolicy shop/web-dns, which isolates it too"]);
+    let at = web[0].related[0].span.start;
+    assert!(
+        text[..at].ends_with("  ") && text[at..].starts_with("egress:"),
+        "{:?}",
+        &text[at..at + 20]
+    );
+}

@@ -186,10 +186,15 @@ fn flows_text(flows: &[Flow]) -> String {
 }
 
 /// NP610: pods whose own node Azure NPM let them reach and the target does not.
+/// Said once per pod, at the first policy that isolates it; the other
+/// policies isolating it are related locations, so a pod three policies
+/// isolate is one finding (and one companion policy), not three.
 fn node_egress(c: &mut Checks<'_>) {
     let (before, after) = (c.before(), c.after());
     let (engine_before, engine_after) = (before.engine(), after.engine());
     let mut memo: BTreeMap<String, Vec<Flow>> = BTreeMap::new();
+    // The pods said so far, with the place of their finding in `c.out`.
+    let mut said: BTreeMap<String, usize> = BTreeMap::new();
     for (policy, entry, subject) in egress_isolating(before) {
         let Some(info) = before.lowered.policies.get(policy) else {
             continue;
@@ -197,6 +202,12 @@ fn node_egress(c: &mut Checks<'_>) {
         let Some(document) = c.documents().get(info.document) else {
             continue;
         };
+        // The pods this policy isolates that lose their node: the first one
+        // not said yet is named, the rest are counted.
+        let mut first = None;
+        let mut more = 0;
+        let mut also = None;
+        let mut losing = Vec::new();
         for candidate in candidates(c, before, subject) {
             let (pod_before, node_before) = on_node(before, &candidate.before);
             let (pod_after, node_after) = on_node(after, &candidate.after);
@@ -217,21 +228,42 @@ fn node_egress(c: &mut Checks<'_>) {
                     })
                     .collect()
             });
-            if lost.is_empty() {
+            if lost.is_empty() || losing.contains(&pod_after.name) {
                 continue;
             }
-            let lost = lost.clone();
-            let (span, path) = egress_field(document, entry);
+            losing.push(pod_after.name.clone());
+            if let Some(&at) = said.get(&pod_after.name) {
+                also.get_or_insert(at);
+            } else if first.is_none() {
+                first = Some((pod_after.name.clone(), node_after.name.clone(), lost.clone()));
+            } else {
+                more += 1;
+            }
+        }
+        let (span, path) = egress_field(document, entry);
+        if let Some((pod, node, lost)) = first {
+            let others = match more {
+                0 => String::new(),
+                1 => " (and 1 more pod)".to_owned(),
+                n => format!(" (and {n} more pods)"),
+            };
             let message = format!(
-                "{} isolates the egress of {}: Azure NPM always let it reach its own node ({}), Cilium does not, so {} to the node is dropped after the move",
+                "{} isolates the egress of {pod}{others}: Azure NPM always let it reach its own node ({node}), Cilium does not, so {} to the node is dropped after the move",
                 object_name(document),
-                pod_after.name,
-                node_after.name,
                 flows_text(&lost)
             );
             let hint = "right after the move, allow the node explicitly: a CiliumNetworkPolicy for these pods with `egress: [{toEntities: [host]}]` (with ports to narrow it); `netpolkit rewrite` writes it".to_owned();
             c.report(Code::NodeEgressLost, document, span, &path, message, hint);
-            break;
+            let at = c.out.len() - 1;
+            for pod in losing {
+                said.entry(pod).or_insert(at);
+            }
+        } else if let Some(at) = also {
+            let note = format!("{}, which isolates it too", object_name(document));
+            let finding = &mut c.out[at];
+            if !finding.related.iter().any(|r| r.span == span) {
+                finding.related.push(crate::diagnostic::Related { span, message: note });
+            }
         }
     }
 }
