@@ -62,9 +62,10 @@ pub fn formatted(text: &str, parsed: &crate::Parsed) -> Vec<Formatted> {
                 .iter()
                 .any(|d| d.document == Some(doc.index) && d.severity == crate::Severity::Error);
             match (&doc.source, has_errors) {
-                (None, _) => Formatted::Verbatim(verbatim(text, doc)),
                 (Some(source), true) => Formatted::Normalized(node(source)),
-                (Some(_), false) => {
+                (None, true) => Formatted::Verbatim(verbatim(text, doc)),
+                // A policy from its model (it keeps no tree), the rest from their tree.
+                (_, false) => {
                     document(doc).map_or_else(|| Formatted::Verbatim(verbatim(text, doc)), Formatted::Normalized)
                 }
             }

@@ -193,8 +193,11 @@ pub struct Document {
     pub api_version: Option<Str>,
     pub kind: Option<Str>,
     pub manifest: Manifest,
-    /// The object as read, before modelling; `None` when it could not be read.
-    /// Workloads and other kinds are written back from it.
+    /// The object as read, before modelling: workloads, other kinds and
+    /// policies with reading errors are written back from it. `None` when it
+    /// could not be read, and for a policy read without errors (its model
+    /// holds everything, and the trees of a large set would double the
+    /// memory it takes).
     pub source: Option<Node>,
 }
 

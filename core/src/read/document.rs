@@ -33,22 +33,32 @@ pub(crate) fn read_documents(text: &str, diagnostics: &mut Vec<Diagnostic>) -> V
             Ok((items, item_type)) => {
                 for (i, item) in items.into_iter().enumerate() {
                     let index = documents.len();
+                    let before = diagnostics.len();
                     let mut r = Reader::new(text, index, Some(i), diagnostics);
                     let mut document = read_object(&mut r, &item, index, format!("items[{i}]"), item_type.as_ref());
-                    document.source = Some(item);
+                    document.source = keep_tree(&document, &diagnostics[before..]).then_some(item);
                     documents.push(document);
                 }
             }
             Err(root) => {
                 let index = documents.len();
+                let before = diagnostics.len();
                 let mut r = Reader::new(text, index, None, diagnostics);
                 let mut document = read_object(&mut r, &root, index, String::new(), None);
-                document.source = Some(root);
+                document.source = keep_tree(&document, &diagnostics[before..]).then_some(root);
                 documents.push(document);
             }
         }
     }
     documents
+}
+
+/// Whether a document keeps its YAML tree: every kind is written back from
+/// it except a policy read without errors, whose model holds all of it.
+/// Dropping those trees at once halves what a large policy set holds in
+/// memory while it is converted or analysed.
+fn keep_tree(document: &Document, read: &[Diagnostic]) -> bool {
+    !document.model_kind().is_some_and(|k| k.is_policy()) || read.iter().any(|d| d.severity == Severity::Error)
 }
 
 /// The item type a typed list (`NetworkPolicyList`) implies for its items.
