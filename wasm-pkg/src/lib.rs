@@ -11,9 +11,13 @@
 //! `Error` in one place, `error()`. Problems in the input text are never
 //! thrown: they are diagnostics in the result.
 
+#[cfg(feature = "analysis")]
 pub mod analysis;
+#[cfg(feature = "analysis")]
 pub mod conversion;
+#[cfg(feature = "analysis")]
 pub mod findings;
+#[cfg(feature = "analysis")]
 pub mod migration;
 pub mod options;
 pub mod types;
@@ -80,6 +84,7 @@ pub fn format(text: &str, options: Option<Ts<FormatOptions>>) -> Result<Ts<Forma
 /// the profile of `options` (default: the text's `ClusterProfile`, else
 /// Cilium). Throws for a malformed option or a flow that names an endpoint
 /// the text does not have.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn explain(
     text: &str,
@@ -109,6 +114,7 @@ pub fn explain(
 /// redundant or never-matching rules, default-deny surprises, tiers, and,
 /// given workloads, half-open paths and blocked DNS; plus, per workload and
 /// direction, what applies. Throws only for malformed options.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn analyze(
     text: &str,
@@ -138,6 +144,7 @@ pub fn analyze(
 /// Which endpoints of the text (pods, controllers' pods, nodes, and the
 /// given external addresses) can reach which, on every port the policies
 /// mention (and the given ones).
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn connectivity(
     text: &str,
@@ -185,6 +192,7 @@ pub fn connectivity(
 /// every construct the target cannot express at its place in `text`, and
 /// (unless `prove: false`) compares input and output flow by flow. Problems
 /// in the text are diagnostics; only invalid `options` throw.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn convert(text: &str, options: Ts<conversion::ConvertOptions>) -> Result<Ts<conversion::ConvertResult>, JsError> {
     panic_hook();
@@ -197,6 +205,7 @@ pub fn convert(text: &str, options: Ts<conversion::ConvertOptions>) -> Result<Ts
 /// same text twice with `oldProfile` and `newProfile`: one set under two
 /// profiles), with the rules deciding each on both sides. Policies with
 /// errors take no part; only invalid `options` throw.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn diff(
     #[wasm_bindgen(js_name = "oldText")] old_text: &str,
@@ -213,6 +222,7 @@ pub fn diff(
 /// `text` allow today (ipBlock peers on pod or node addresses, Azure NPM's
 /// implicit allows, endPort before Cilium 1.17), proven flow by flow; flows
 /// that cannot be restored are `NP621` diagnostics. Only invalid `options` throw.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn rewrite(
     text: &str,
@@ -227,6 +237,7 @@ pub fn rewrite(
 /// Whether moving `text` onto Azure CNI powered by Cilium is safe: every
 /// breaking change located, the proposed rewrite, and the flows that change
 /// before and after it. Only invalid `options` throw.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen]
 pub fn migrate(
     text: &str,

@@ -226,11 +226,14 @@ mod tests {
         check::<ClusterFacts>();
         check::<crate::types::ValidateOptions>();
         check::<crate::types::FormatOptions>();
-        check::<crate::analysis::AnalyzeOptions>();
-        check::<crate::analysis::FlowQuery>();
-        check::<crate::analysis::ConnectivityOptions>();
-        check::<crate::conversion::ConvertOptions>();
-        check::<crate::conversion::DiffOptions>();
-        check::<crate::migration::MigrateOptions>();
+        #[cfg(feature = "analysis")]
+        {
+            check::<crate::analysis::AnalyzeOptions>();
+            check::<crate::analysis::FlowQuery>();
+            check::<crate::analysis::ConnectivityOptions>();
+            check::<crate::conversion::ConvertOptions>();
+            check::<crate::conversion::DiffOptions>();
+            check::<crate::migration::MigrateOptions>();
+        }
     }
 }

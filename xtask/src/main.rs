@@ -122,12 +122,32 @@ fn test(ctx: &Ctx) -> Result {
         ])
         .args(["--", "-D", "warnings"])
         .run()?;
+    // The package's lite module (`netpolkit/lite`) is the same crate without
+    // its default feature.
+    ctx.cmd("cargo")
+        .args([
+            "clippy",
+            "--locked",
+            "-p",
+            "wasm-pkg",
+            "--no-default-features",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--", "-D", "warnings"])
+        .run()?;
     let mut summaries: Vec<Summary> = Vec::new();
     // Every crate but the npm package's (tested in Chromium below), on the host.
     summaries.push(
         ctx.cmd("cargo")
             .args(["test", "--locked", "--workspace", "--exclude", "wasm-pkg"])
             .run_tests("cargo test (host)", is_cargo_summary)?,
+    );
+    // The npm package's own unit tests need no browser (its options' field lists).
+    summaries.push(
+        ctx.cmd("cargo")
+            .args(["test", "--locked", "-p", "wasm-pkg", "--lib"])
+            .run_tests("cargo test (npm package, host)", is_cargo_summary)?,
     );
     summaries.push(
         ctx.cmd("cargo")

@@ -4,9 +4,11 @@
 //! downloads its tools from GitHub, which this project never does. So the
 //! steps are spelled out here: one release build of `wasm-pkg`, one
 //! `wasm-bindgen` run per target into `wasm-pkg/npm/{bundler,web,node}/`
-//! (git-ignored), `wasm-opt -Oz` on each module, and `npm pack` next to the
-//! committed `wasm-pkg/npm/package.json`, whose `exports` map picks the
-//! directory for each consumer.
+//! (git-ignored), `wasm-opt -Oz` on each module; the same again without the
+//! `analysis` feature into `wasm-pkg/npm/lite/` (`netpolkit/lite`:
+//! validate, parse, format); and `npm pack` next to the committed
+//! `wasm-pkg/npm/package.json`, whose `exports` map picks the directory for
+//! each consumer.
 //!
 //! [`test`] then installs the tarball into a fresh project, the way a user
 //! would, and runs `tests/npm/*.test.mjs` against it with `node --test`:
@@ -27,6 +29,10 @@ const TARGETS: [(&str, &str); 3] = [
     ("experimental-nodejs-module", "node"),
 ];
 
+/// The package's modules: the whole API at the top, and `lite/` without the
+/// `analysis` feature (the `./lite` export).
+const MODULES: [(&str, bool); 2] = [("", false), ("lite", true)];
+
 /// The file stem in every target directory; the `exports` map names it.
 const OUT_NAME: &str = "netpolkit";
 
@@ -37,44 +43,54 @@ pub fn build(ctx: &Ctx) -> Result<PathBuf> {
     check_tool(ctx, "wasm-bindgen", &format!("wasm-bindgen {}", pins::WASM_BINDGEN))?;
     check_tool(ctx, "wasm-opt", &format!("(version_{})", pins::BINARYEN))?;
 
-    ctx.cmd("cargo")
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "wasm-pkg",
-        ])
-        .run()?;
-    let wasm = cargo_target_dir(ctx).join("wasm32-unknown-unknown/release/wasm_pkg.wasm");
-    if !wasm.is_file() {
-        return Err(Error(format!("cargo build did not produce {}", wasm.display())));
-    }
-
-    for (target, dir) in TARGETS {
-        let out = package.join(dir);
-        // A stale file from an earlier layout would otherwise be packed too.
-        if out.exists() {
-            fs::remove_dir_all(&out)?;
+    // The whole package, then `netpolkit/lite` (validate, parse, format)
+    // into `lite/`; both builds write the same file, so each is bound
+    // before the next build.
+    for (subdir, lite) in MODULES {
+        let features: &[&str] = if lite { &["--no-default-features"] } else { &[] };
+        ctx.cmd("cargo")
+            .args([
+                "build",
+                "--locked",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "wasm-pkg",
+            ])
+            .args(features)
+            .run()?;
+        let wasm = cargo_target_dir(ctx).join("wasm32-unknown-unknown/release/wasm_pkg.wasm");
+        if !wasm.is_file() {
+            return Err(Error(format!("cargo build did not produce {}", wasm.display())));
         }
-        ctx.cmd("wasm-bindgen")
-            .args(["--target", target, "--out-name", OUT_NAME, "--out-dir"])
-            .arg(&out)
-            .arg(&wasm)
-            .run()?;
-        let module = out.join(format!("{OUT_NAME}_bg.wasm"));
-        let before = fs::metadata(&module)?.len();
-        ctx.cmd("wasm-opt")
-            .arg("-Oz")
-            .arg(&module)
-            .arg("-o")
-            .arg(&module)
-            .run()?;
-        let raw = fs::metadata(&module)?.len();
-        let gzipped = gzipped_size(ctx, &module)?;
-        eprintln!("npm: {dir}/{OUT_NAME}_bg.wasm {raw} B raw, {gzipped} B gzip -9 (before wasm-opt: {before} B)");
+        for (target, dir) in TARGETS {
+            let out = package.join(subdir).join(dir);
+            // A stale file from an earlier layout would otherwise be packed too.
+            if out.exists() {
+                fs::remove_dir_all(&out)?;
+            }
+            ctx.cmd("wasm-bindgen")
+                .args(["--target", target, "--out-name", OUT_NAME, "--out-dir"])
+                .arg(&out)
+                .arg(&wasm)
+                .run()?;
+            let module = out.join(format!("{OUT_NAME}_bg.wasm"));
+            let before = fs::metadata(&module)?.len();
+            ctx.cmd("wasm-opt")
+                .arg("-Oz")
+                .arg(&module)
+                .arg("-o")
+                .arg(&module)
+                .run()?;
+            let raw = fs::metadata(&module)?.len();
+            let gzipped = gzipped_size(ctx, &module)?;
+            let shown = Path::new(subdir).join(dir);
+            eprintln!(
+                "npm: {}/{OUT_NAME}_bg.wasm {raw} B raw, {gzipped} B gzip -9 (before wasm-opt: {before} B)",
+                shown.display()
+            );
+        }
     }
 
     let destination = ctx.root.join("target/npm");
