@@ -30,11 +30,7 @@ fn run(file: &Path) -> Result<(), String> {
         problems.push(format!("line {line}: input error {} {}", d.code.id(), d.message));
     }
     problems.extend(expect::compare(&text, &analysis.findings()));
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
-    }
+    expect::outcome(file, problems)
 }
 
 #[test]

@@ -109,11 +109,7 @@ fn run(file: &Path) -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
-    }
+    expect::outcome(file, problems)
 }
 
 #[test]

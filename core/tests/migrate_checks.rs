@@ -57,11 +57,7 @@ fn run(file: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let found = checked(&text, &options(&text));
     let problems = expect::compare(&text, &found);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
-    }
+    expect::outcome(file, problems)
 }
 
 #[test]

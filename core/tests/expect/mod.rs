@@ -35,6 +35,15 @@ pub fn run_fixtures(dir: &str, min: usize, run: fn(&Path) -> Result<(), String>)
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// A fixture file's result: every problem found in it, under its name.
+pub fn outcome(file: &Path, problems: Vec<String>) -> Result<(), String> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n  {}", file.display(), problems.join("\n  ")))
+    }
+}
+
 /// The codes `family` selects that no fixture of `core/tests/<dir>`
 /// expects: each must have a positive case.
 pub fn without_positive_case(dir: &str, family: impl Fn(&Code) -> bool) -> Vec<&'static str> {

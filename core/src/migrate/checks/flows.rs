@@ -425,16 +425,8 @@ fn local_dns(c: &mut Checks<'_>) {
     let after = c.after();
     let engine = after.engine();
     let local_dns = Endpoint::external(Some(IpAddr::from([169, 254, 10, 10])), None);
-    let dns = [
-        Flow {
-            protocol: Proto::Udp,
-            port: 53,
-        },
-        Flow {
-            protocol: Proto::Tcp,
-            port: 53,
-        },
-    ];
+    // DNS, UDP and TCP: the first two of the node flows.
+    let dns = &NODE_FLOWS[..2];
     let mut memo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (policy, entry, subject) in egress_isolating(after) {
         let Some(info) = after.lowered.policies.get(policy) else {
